@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char cli_usage[] =
+	"usage: iovm COMMAND [OPTIONS]\n"
+	"\n"
+	"A KVM virtual machine monitor with a built-in virtio-iommu.\n"
+	"\n"
+	"commands:\n"
+	"  run        boot a Linux guest (iovm run --help for options)\n"
+	"  version    print the version\n"
+	"  help       print this help\n";
+
+const char cli_run_usage[] =
+	"usage: iovm run -k KERNEL [OPTIONS]\n"
+	"\n"
+	"Boot a Linux guest. Its console is this terminal (Ctrl-a x quits).\n"
+	"\n"
+	"  -k, --kernel FILE   bzImage or ELF vmlinux (x86_64, boot protocol 2.12+)\n"
+	"  -i, --initrd FILE   initial ramdisk\n"
+	"  -p, --params ARGS   appended to the default kernel command line\n"
+	"  -m, --mem SIZE      guest RAM: MiB, or with M/G/T suffix (default 512M)\n"
+	"  -c, --cpus N        vCPUs (default 1)\n"
+	"      --dump-dtb FILE write the guest's device tree blob to FILE\n"
+	"      --debug         log VM exits and set-up details to stderr\n"
+	"  -h, --help          this help\n"
+	"\n"
+	"exit status:\n"
+	"  0    the guest rebooted\n"
+	"  1    iovm could not start the guest, or failed while it ran\n"
+	"  2    bad command line\n"
+	"  3    the guest kernel panicked\n"
+	"  N    the guest wrote N to the test device (port 0x501)\n"
+	"  128+S  iovm was stopped by signal S\n";
+
+int cli_parse_size(const char *s, uint64_t *bytes)
+{
+	unsigned long long v;
+	unsigned int shift = 20;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'M': case 'm':
+		end++;
+		break;
+	case 'G': case 'g':
+		shift = 30;
+		end++;
+		break;
+	case 'T': case 't':
+		shift = 40;
+		end++;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end == 'i' && end[1] == 'B')	/* accept "2GiB" too */
+		end += 2;
+	else if (*end == 'B')
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*bytes = (uint64_t)v << shift;
+	return 0;
+}
+
+static enum cli_result fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum cli_result fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return CLI_ERROR;
+}
+
+static enum cli_result parse_mem(const char *arg, struct vm_config *cfg,
+				 uint64_t host_ram, char *err, size_t errlen)
+{
+	uint64_t bytes;
+
+	if (cli_parse_size(arg, &bytes))
+		return fail(err, errlen,
+			    "-m %s: expected a size in MiB, or with an M, G or T suffix",
+			    arg);
+	if (bytes == 0)
+		return fail(err, errlen, "-m %s: guest RAM cannot be zero", arg);
+	if (bytes < CLI_MIN_MEM)
+		return fail(err, errlen, "-m %s: a guest needs at least %llu MiB",
+			    arg, CLI_MIN_MEM >> 20);
+	if (host_ram && bytes > host_ram)
+		return fail(err, errlen,
+			    "-m %s: %llu MiB is more than this host's %llu MiB of RAM",
+			    arg, (unsigned long long)(bytes >> 20),
+			    (unsigned long long)(host_ram >> 20));
+	cfg->mem_size = bytes;
+	return CLI_OK;
+}
+
+static enum cli_result parse_cpus(const char *arg, struct vm_config *cfg,
+				  char *err, size_t errlen)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (!isdigit((unsigned char)*arg) || *end || errno)
+		return fail(err, errlen, "-c %s: expected a number of vCPUs",
+			    arg);
+	if (v == 0)
+		return fail(err, errlen, "-c %s: a guest needs at least 1 vCPU",
+			    arg);
+	if (v > CLI_MAX_CPUS)
+		return fail(err, errlen, "-c %s: iovm supports at most %d vCPUs",
+			    arg, CLI_MAX_CPUS);
+	cfg->nr_cpus = (unsigned int)v;
+	return CLI_OK;
+}
+
+enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
+			      uint64_t host_ram, char *err, size_t errlen)
+{
+	enum { OPT_DUMP_DTB = 256, OPT_DEBUG };
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "params", required_argument, NULL, 'p' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum cli_result r = CLI_OK;
+	int c;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_size = CLI_DEFAULT_MEM;
+	cfg->nr_cpus = 1;
+
+	optind = 0;	/* full reset of getopt's state: we may parse twice */
+	opterr = 0;
+	while (r == CLI_OK &&
+	       (c = getopt_long(argc, argv, ":k:i:p:m:c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			cfg->kernel = optarg;
+			break;
+		case 'i':
+			cfg->initrd = optarg;
+			break;
+		case 'p':
+			cfg->params = optarg;
+			break;
+		case 'm':
+			r = parse_mem(optarg, cfg, host_ram, err, errlen);
+			break;
+		case 'c':
+			r = parse_cpus(optarg, cfg, err, errlen);
+			break;
+		case OPT_DUMP_DTB:
+			cfg->dump_dtb = optarg;
+			break;
+		case OPT_DEBUG:
+			cfg->debug = true;
+			break;
+		case 'h':
+			return CLI_HELP;
+		case ':':
+			return fail(err, errlen, "option %s needs a value",
+				    argv[optind - 1]);
+		default:
+			return fail(err, errlen,
+				    "unknown option %s (see iovm run --help)",
+				    argv[optind - 1]);
+		}
+	}
+	if (r != CLI_OK)
+		return r;
+	if (optind < argc)
+		return fail(err, errlen,
+			    "unexpected argument '%s' (the kernel goes after -k)",
+			    argv[optind]);
+	if (!cfg->kernel)
+		return fail(err, errlen, "no kernel given: use -k FILE");
+	return CLI_OK;
+}

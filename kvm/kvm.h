@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvm/: the virtual machine itself. VM and vCPU lifecycle, guest RAM, the
+ * I/O and MMIO buses devices hang from, the x86 boot protocol, and the few
+ * legacy devices a PC guest expects (8250 UART, reset port, test device).
+ */
+#ifndef IOVM_KVM_H
+#define IOVM_KVM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <linux/kvm.h>
+
+#include "../fdt/fdt.h"
+
+#define SZ_4K		0x1000ULL
+#define SZ_1M		0x100000ULL
+#define SZ_2M		0x200000ULL
+#define SZ_1G		0x40000000ULL
+#define SZ_4G		0x100000000ULL
+
+/*
+ * Guest physical address map. RAM starts at 0; whatever does not fit below
+ * the MMIO hole continues at 4 GiB. The hole holds the IO-APIC, the local
+ * APICs, KVM's private pages and the virtio-mmio windows.
+ */
+#define MMIO_HOLE_START		0xc0000000ULL
+#define DEVICE_MMIO_BASE	0xd0000000ULL	/* 4 KiB window per device */
+#define DEVICE_MMIO_SIZE	0x10000000ULL
+#define KVM_IDENTITY_MAP_GPA	0xfeffc000ULL	/* one page, VMX only */
+#define KVM_TSS_GPA		0xfeffd000ULL	/* three pages, VMX only */
+#define IOAPIC_GPA		0xfec00000ULL
+#define IOAPIC_NR_PINS		24
+#define LAPIC_GPA		0xfee00000ULL
+
+/* Legacy PC I/O ports iovm emulates in user space. */
+#define PORT_UART_COM1		0x3f8
+#define IRQ_UART_COM1		4
+#define PORT_I8042_CMD		0x64	/* write 0xfe: reset */
+#define PORT_TEST_EXIT		0x501	/* see kvm/testdev.c */
+#define PORT_TEST_MARK		0x502
+
+/* Exit status of `iovm run`, also documented in README.md and --help. */
+enum iovm_exit {
+	IOVM_EXIT_OK = 0,	/* guest rebooted or powered off */
+	IOVM_EXIT_ERROR = 1,	/* iovm or KVM failed */
+	IOVM_EXIT_USAGE = 2,	/* bad command line or input file */
+	IOVM_EXIT_PANIC = 3,	/* guest kernel panicked (pvpanic) */
+	IOVM_EXIT_SIGNAL = 128,	/* + signal number, like a shell */
+};
+
+/* ---- guest memory (kvm/memory.c) ---- */
+
+struct guest_mem {
+	uint8_t *host;		/* one host mapping of all guest RAM */
+	uint64_t size;		/* bytes of RAM */
+	uint64_t low_size;	/* bytes of RAM below MMIO_HOLE_START */
+};
+
+int guest_mem_init(struct guest_mem *mem, uint64_t size);
+void guest_mem_free(struct guest_mem *mem);
+/* Wrap an existing buffer (tests, benchmarks): no mapping of our own. */
+void guest_mem_wrap(struct guest_mem *mem, void *host, uint64_t size);
+/*
+ * Host pointer to [gpa, gpa + len) if the whole range is RAM, else NULL.
+ * This is the only place a guest-physical address becomes a host pointer;
+ * devices go through the DMA accessor built on it, never around it.
+ */
+void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
+uint64_t guest_mem_high_size(const struct guest_mem *mem);
+
+/* ---- I/O and MMIO buses (kvm/iobus.c) ---- */
+
+typedef void (*io_fn)(void *opaque, uint64_t offset, uint8_t *data,
+		      uint32_t len, bool is_write);
+
+struct io_region {
+	uint64_t base, len;
+	io_fn fn;
+	void *opaque;
+	const char *name;
+};
+
+#define IO_BUS_MAX_REGIONS 64
+
+struct io_bus {
+	struct io_region regions[IO_BUS_MAX_REGIONS];
+	int nr;
+};
+
+int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len,
+		    io_fn fn, void *opaque, const char *name);
+/* Returns false when no device claims the address. */
+bool io_bus_access(struct io_bus *bus, uint64_t addr, uint8_t *data,
+		   uint32_t len, bool is_write);
+
+/* ---- the VM ---- */
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *params;	/* appended to the default command line */
+	const char *dump_dtb;
+	uint64_t mem_size;
+	unsigned int nr_cpus;
+	bool debug;
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool started;
+};
+
+struct uart;
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	struct guest_mem mem;
+	struct vcpu *vcpus;
+	unsigned int nr_cpus;
+	struct io_bus pio;
+	struct io_bus mmio;
+	struct uart *uart;
+	uint64_t next_mmio;	/* next free device window in the hole */
+	unsigned int next_irq;	/* next free IO-APIC pin for devices */
+	struct fdt_desc fdt;	/* what the device tree will describe */
+	struct timespec start;	/* when iovm started, for boot timing */
+
+	/* Shutdown: the first writer of exit_status wins; exit_efd wakes main. */
+	atomic_bool stopping;
+	int exit_status;
+	int exit_efd;
+};
+
+int vm_create(struct vm **out, const struct vm_config *cfg);
+int vm_start(struct vm *vm);
+/* Ask every thread to stop; the VM ends with @status. Thread-safe. */
+void vm_request_exit(struct vm *vm, int status, const char *why);
+/* Join vCPUs after a stop request; returns the exit status. */
+int vm_stop(struct vm *vm);
+void vm_destroy(struct vm *vm);
+int vm_irq_line(struct vm *vm, unsigned int gsi, bool level);
+/* Reserve a 4 KiB MMIO window and an IO-APIC pin for a new device. */
+int vm_alloc_device(struct vm *vm, uint64_t *mmio_base, unsigned int *irq);
+double vm_elapsed_ms(const struct vm *vm);
+
+/* ---- legacy devices ---- */
+
+int uart_init(struct vm *vm);
+void uart_exit(struct vm *vm);
+/* Feed bytes typed by the user into the UART's receive FIFO. */
+size_t uart_receive(struct uart *uart, const uint8_t *buf, size_t len);
+/* Readable when the receive FIFO drained after being full. */
+int uart_space_fd(struct uart *uart);
+int testdev_init(struct vm *vm);
+int pvpanic_init(struct vm *vm, uint64_t base);
+
+/* ---- the user's terminal (kvm/term.c) ---- */
+
+bool term_is_tty(void);
+/* Raw mode if stdin is a terminal; a no-op otherwise. */
+int term_raw_enable(void);
+/* Safe to call any number of times, from any exit path. */
+void term_restore(void);
+
+#endif

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM: KVM set-up, RAM, the in-kernel irqchip, the guest image and its
+ * boot structures, the vCPUs, and an orderly stop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "../log.h"
+#include "boot.h"
+#include "cpuid.h"
+#include "kvm.h"
+#include "vcpu.h"
+
+/*
+ * Where the guest gets its console and how it reboots; the i8042 options
+ * keep a kernel that has the driver from probing a keyboard we don't have.
+ */
+#define DEFAULT_CMDLINE \
+	"console=ttyS0 reboot=k pci=off i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
+
+/* xAPIC IDs and CPUID's 8-bit logical processor count. */
+#define IOVM_MAX_VCPUS		255
+#define FIRST_DEVICE_IRQ	5	/* 4 is COM1 */
+
+static int kvm_open(struct vm *vm)
+{
+	const char *dev = getenv("IOVM_KVM_DEVICE");
+	int version;
+
+	if (!dev || !*dev)
+		dev = "/dev/kvm";
+	vm->kvm_fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		int err = -errno;
+
+		pr_err("cannot open %s: %s (is KVM enabled in the BIOS and the kvm module loaded, and may this user open it?)",
+		       dev, strerror(errno));
+		return err;
+	}
+	version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION) {
+		pr_err("%s: KVM API version %d, iovm needs %d", dev, version,
+		       KVM_API_VERSION);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static int kvm_max_vcpus(struct vm *vm)
+{
+	int n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+	if (n <= 0)
+		n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (n <= 0)
+		n = 4;	/* the documented default when neither is reported */
+	return n < IOVM_MAX_VCPUS ? n : IOVM_MAX_VCPUS;
+}
+
+static int kvm_require(struct vm *vm, int cap, const char *name)
+{
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, cap) > 0)
+		return 0;
+	pr_err("KVM lacks %s, which iovm needs", name);
+	return -ENOTSUP;
+}
+
+static int vm_create_kvm(struct vm *vm)
+{
+	int err;
+
+	err = kvm_require(vm, KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP");
+	if (!err)
+		err = kvm_require(vm, KVM_CAP_USER_MEMORY,
+				  "KVM_CAP_USER_MEMORY");
+	if (err)
+		return err;
+	do {
+		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	} while (vm->vm_fd < 0 && errno == EINTR);
+	if (vm->vm_fd < 0) {
+		err = -errno;
+		pr_err("KVM_CREATE_VM: %s", strerror(errno));
+		return err;
+	}
+	/* Intel VMX needs these pages for real mode; they sit in the hole. */
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_GPA) < 0) {
+		err = -errno;
+		pr_err("KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return err;
+	}
+	uint64_t idmap = KVM_IDENTITY_MAP_GPA;
+
+	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+		pr_debug("KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		err = -errno;
+		pr_err("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+static int vm_set_slot(struct vm *vm, uint32_t slot, uint64_t gpa,
+		       uint64_t size, void *host)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)host,
+	};
+
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return -errno;
+	return 0;
+}
+
+static int vm_init_memory(struct vm *vm)
+{
+	struct guest_mem *mem = &vm->mem;
+	int err;
+
+	err = guest_mem_init(mem, vm->cfg->mem_size);
+	if (err) {
+		pr_err("cannot map %llu MiB of guest RAM: %s",
+		       (unsigned long long)(vm->cfg->mem_size >> 20),
+		       strerror(-err));
+		return err;
+	}
+	err = vm_set_slot(vm, 0, 0, mem->low_size, mem->host);
+	if (!err && guest_mem_high_size(mem))
+		err = vm_set_slot(vm, 1, SZ_4G, guest_mem_high_size(mem),
+				  mem->host + mem->low_size);
+	if (err)
+		pr_err("KVM_SET_USER_MEMORY_REGION: %s", strerror(-err));
+	return err;
+}
+
+int vm_alloc_device(struct vm *vm, uint64_t *mmio_base, unsigned int *irq)
+{
+	if (vm->next_mmio + SZ_4K > DEVICE_MMIO_BASE + DEVICE_MMIO_SIZE)
+		return -ENOSPC;
+	if (irq && vm->next_irq >= IOAPIC_NR_PINS)
+		return -ENOSPC;
+	*mmio_base = vm->next_mmio;
+	vm->next_mmio += SZ_4K;
+	if (irq)
+		*irq = vm->next_irq++;
+	return 0;
+}
+
+static int vm_init_devices(struct vm *vm)
+{
+	struct fdt_dev panic = { .kind = FDT_DEV_PVPANIC, .irq = -1,
+				 .iommu_endpoint = -1, .size = SZ_4K };
+	int err;
+
+	err = testdev_init(vm);
+	if (!err)
+		err = uart_init(vm);
+	if (!err)
+		err = vm_alloc_device(vm, &panic.base, NULL);
+	if (!err)
+		err = pvpanic_init(vm, panic.base);
+	if (!err)
+		err = fdt_desc_add(&vm->fdt, &panic);
+	if (err)
+		pr_err("cannot set up the legacy devices: %s", strerror(-err));
+	vm->fdt.uart = true;
+	return err;
+}
+
+static char *vm_cmdline(const struct vm_config *cfg)
+{
+	size_t len = strlen(DEFAULT_CMDLINE) + 2 +
+		     (cfg->params ? strlen(cfg->params) : 0);
+	char *s = malloc(len);
+
+	if (s)
+		snprintf(s, len, "%s%s%s", DEFAULT_CMDLINE,
+			 cfg->params ? " " : "", cfg->params ? cfg->params : "");
+	return s;
+}
+
+/* The kernel, initrd, device tree and zero page, in guest RAM. */
+static int vm_load_guest(struct vm *vm, struct kernel_image *k)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct boot_setup setup = { 0 };
+	uint8_t seed[32];
+	void *dtb;
+	char *cmdline;
+	int size, err;
+
+	err = kernel_load(&vm->mem, cfg->kernel, k);
+	if (err)
+		return err;
+	if (cfg->initrd) {
+		err = initrd_load(&vm->mem, k, cfg->initrd, &setup.initrd_gpa,
+				  &setup.initrd_size);
+		if (err)
+			return err;
+	}
+
+	dtb = calloc(1, FDT_MAX_SIZE);
+	cmdline = vm_cmdline(cfg);
+	if (!dtb || !cmdline) {
+		err = -ENOMEM;
+		goto out;
+	}
+	size = fdt_build(&vm->fdt, dtb, FDT_MAX_SIZE);
+	if (size < 0) {
+		err = size;
+		pr_err("cannot build the device tree: %s", strerror(-err));
+		goto out;
+	}
+	if (cfg->dump_dtb) {
+		err = fdt_dump(dtb, cfg->dump_dtb);
+		if (err) {
+			pr_err("--dump-dtb %s: %s", cfg->dump_dtb,
+			       strerror(-err));
+			goto out;
+		}
+	}
+	setup.cmdline = cmdline;
+	setup.dtb = dtb;
+	setup.dtb_size = size;
+	/* Early entropy for the guest, as a boot loader with a TPM would. */
+	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed)) {
+		setup.rng_seed = seed;
+		setup.rng_seed_size = sizeof(seed);
+	}
+	err = boot_params_build(&vm->mem, k, &setup);
+	if (!err)
+		err = boot_pagetables_build(&vm->mem);
+	pr_debug("kernel %s: %s, entry 0x%llx, RAM up to 0x%llx used",
+		 cfg->kernel, k->kind == KERNEL_ELF ? "ELF" : "bzImage",
+		 (unsigned long long)k->entry, (unsigned long long)k->end);
+	pr_debug("command line: %s", cmdline);
+out:
+	free(dtb);
+	free(cmdline);
+	return err;
+}
+
+static int vm_create_vcpus(struct vm *vm, uint64_t entry)
+{
+	struct kvm_cpuid2 *cpuid;
+	unsigned int i;
+	int err = 0;
+
+	cpuid = cpuid_supported(vm->kvm_fd);
+	if (!cpuid) {
+		pr_err("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		return -errno;
+	}
+	vm->vcpus = calloc(vm->nr_cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus) {
+		free(cpuid);
+		return -ENOMEM;
+	}
+	for (i = 0; i < vm->nr_cpus; i++)
+		vm->vcpus[i].fd = -1;
+	for (i = 0; i < vm->nr_cpus && !err; i++) {
+		err = vcpu_create(vm, &vm->vcpus[i], i, cpuid);
+		if (err)
+			pr_err("cannot create vCPU %u: %s", i, strerror(-err));
+	}
+	free(cpuid);
+	if (!err) {
+		err = vcpu_setup_boot(&vm->vcpus[0], entry);
+		if (err)
+			pr_err("cannot set the boot vCPU's registers: %s",
+			       strerror(-err));
+	}
+	return err;
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;	/* only here to make KVM_RUN return with EINTR */
+}
+
+int vm_create(struct vm **out, const struct vm_config *cfg)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+	struct kernel_image k;
+	struct vm *vm;
+	int max, err;
+
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	clock_gettime(CLOCK_MONOTONIC, &vm->start);
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->nr_cpus = cfg->nr_cpus;
+	vm->next_mmio = DEVICE_MMIO_BASE;
+	vm->next_irq = FIRST_DEVICE_IRQ;
+	vm->fdt.nr_cpus = cfg->nr_cpus;
+	vm->exit_efd = eventfd(0, EFD_CLOEXEC);
+	*out = vm;
+	if (vm->exit_efd < 0)
+		return -errno;
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+
+	err = kvm_open(vm);
+	if (err)
+		return err;
+	max = kvm_max_vcpus(vm);
+	if (cfg->nr_cpus > (unsigned int)max) {
+		pr_err("-c %u: KVM on this host allows at most %d vCPUs",
+		       cfg->nr_cpus, max);
+		return -EINVAL;
+	}
+	err = vm_create_kvm(vm);
+	if (!err)
+		err = vm_init_memory(vm);
+	if (!err)
+		err = vm_init_devices(vm);
+	if (!err)
+		err = vm_load_guest(vm, &k);
+	if (!err)
+		err = vm_create_vcpus(vm, k.entry);
+	return err;
+}
+
+int vm_start(struct vm *vm)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < vm->nr_cpus; i++) {
+		err = vcpu_start(&vm->vcpus[i]);
+		if (err) {
+			pr_err("cannot start vCPU %u: %s", i, strerror(-err));
+			vm_request_exit(vm, IOVM_EXIT_ERROR, "start failed");
+			return err;
+		}
+	}
+	return 0;
+}
+
+void vm_request_exit(struct vm *vm, int status, const char *why)
+{
+	bool expected = false;
+	uint64_t one = 1;
+
+	if (!atomic_compare_exchange_strong(&vm->stopping, &expected, true))
+		return;
+	vm->exit_status = status;
+	if (why)
+		pr_info("%s", why);
+	if (write(vm->exit_efd, &one, sizeof(one)) < 0)
+		pr_err("cannot signal VM exit: %s", strerror(errno));
+}
+
+int vm_stop(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_cpus && vm->vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (i = 0; i < vm->nr_cpus && vm->vcpus; i++)
+		vcpu_join(&vm->vcpus[i]);
+	return vm->exit_status;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	unsigned int i;
+
+	if (!vm)
+		return;
+	for (i = 0; i < vm->nr_cpus && vm->vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	uart_exit(vm);
+	guest_mem_free(&vm->mem);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	if (vm->exit_efd >= 0)
+		close(vm->exit_efd);
+	free(vm);
+}
+
+int vm_irq_line(struct vm *vm, unsigned int gsi, bool level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		return -errno;
+	return 0;
+}
+
+double vm_elapsed_ms(const struct vm *vm)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - vm->start.tv_sec) * 1e3 +
+	       (now.tv_nsec - vm->start.tv_nsec) / 1e6;
+}

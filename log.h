@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Logging: everything iovm says goes to stderr, so that stdout carries only
+ * the guest's console. Debug output costs one predictable branch when off.
+ */
+#ifndef IOVM_LOG_H
+#define IOVM_LOG_H
+
+#include <stdbool.h>
+
+extern bool log_debug_enabled;
+
+void log_msg(const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define pr_err(...)	log_msg("error", __VA_ARGS__)
+#define pr_warn(...)	log_msg("warning", __VA_ARGS__)
+#define pr_info(...)	log_msg(NULL, __VA_ARGS__)
+#define pr_debug(...)						\
+	do {							\
+		if (__builtin_expect(log_debug_enabled, 0))	\
+			log_msg("debug", __VA_ARGS__);		\
+	} while (0)
+
+#endif

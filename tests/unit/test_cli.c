@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `iovm run` option parsing: values, defaults, and every refusal. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../cli.h"
+
+#define HOST_RAM	(16ULL << 30)
+
+static char err[512];
+
+static enum cli_result parse(struct vm_config *cfg, ...)
+{
+	char *argv[32] = { "run" };
+	int argc = 1;
+	va_list ap;
+	char *a;
+
+	va_start(ap, cfg);
+	while ((a = va_arg(ap, char *)) && argc < 31)
+		argv[argc++] = a;
+	va_end(ap);
+	err[0] = 0;
+	return cli_parse_run(argc, argv, cfg, HOST_RAM, err, sizeof(err));
+}
+
+static void test_sizes(void **state)
+{
+	uint64_t b;
+
+	assert_int_equal(cli_parse_size("512", &b), 0);
+	assert_int_equal(b, 512ULL << 20);
+	assert_int_equal(cli_parse_size("512M", &b), 0);
+	assert_int_equal(b, 512ULL << 20);
+	assert_int_equal(cli_parse_size("2G", &b), 0);
+	assert_int_equal(b, 2ULL << 30);
+	assert_int_equal(cli_parse_size("2g", &b), 0);
+	assert_int_equal(cli_parse_size("2GiB", &b), 0);
+	assert_int_equal(b, 2ULL << 30);
+	assert_int_equal(cli_parse_size("1T", &b), 0);
+	assert_int_equal(b, 1ULL << 40);
+	assert_int_equal(cli_parse_size("", &b), -EINVAL);
+	assert_int_equal(cli_parse_size("-1", &b), -EINVAL);
+	assert_int_equal(cli_parse_size("1X", &b), -EINVAL);
+	assert_int_equal(cli_parse_size("1GG", &b), -EINVAL);
+	assert_int_equal(cli_parse_size("0x10", &b), -EINVAL);
+	assert_int_equal(cli_parse_size("99999999999999999999", &b), -ERANGE);
+	assert_int_equal(cli_parse_size("99999999999T", &b), -ERANGE);
+}
+
+static void test_full_command_line(void **state)
+{
+	struct vm_config c;
+
+	assert_int_equal(parse(&c, "-k", "bz", "-i", "rd", "-p", "quiet x=1",
+			       "-m", "1G", "-c", "2", "--dump-dtb", "o.dtb",
+			       "--debug", NULL), CLI_OK);
+	assert_string_equal(c.kernel, "bz");
+	assert_string_equal(c.initrd, "rd");
+	assert_string_equal(c.params, "quiet x=1");
+	assert_int_equal(c.mem_size, 1ULL << 30);
+	assert_int_equal(c.nr_cpus, 2);
+	assert_string_equal(c.dump_dtb, "o.dtb");
+	assert_true(c.debug);
+
+	assert_int_equal(parse(&c, "--kernel=bz", "--mem", "256",
+			       "--cpus=4", "--initrd", "rd", NULL), CLI_OK);
+	assert_string_equal(c.kernel, "bz");
+	assert_int_equal(c.mem_size, 256ULL << 20);
+	assert_int_equal(c.nr_cpus, 4);
+}
+
+static void test_defaults(void **state)
+{
+	struct vm_config c;
+
+	assert_int_equal(parse(&c, "-k", "bz", NULL), CLI_OK);
+	assert_int_equal(c.mem_size, CLI_DEFAULT_MEM);
+	assert_int_equal(c.nr_cpus, 1);
+	assert_null(c.initrd);
+	assert_null(c.params);
+	assert_false(c.debug);
+	/* Parsing twice must not inherit getopt state. */
+	assert_int_equal(parse(&c, "-k", "bz", "-c", "3", NULL), CLI_OK);
+	assert_int_equal(c.nr_cpus, 3);
+}
+
+static void test_help(void **state)
+{
+	struct vm_config c;
+
+	assert_int_equal(parse(&c, "--help", NULL), CLI_HELP);
+	assert_int_equal(parse(&c, "-k", "bz", "-h", NULL), CLI_HELP);
+}
+
+#define assert_refused(expect, ...)					\
+	do {								\
+		struct vm_config c;					\
+		assert_int_equal(parse(&c, __VA_ARGS__, NULL), CLI_ERROR); \
+		assert_non_null(strstr(err, expect));			\
+		assert_null(strchr(err, '\n'));				\
+	} while (0)
+
+static void test_refusals(void **state)
+{
+	assert_refused("no kernel", "-m", "1G");
+	assert_refused("-m 0: guest RAM cannot be zero", "-k", "bz", "-m", "0");
+	assert_refused("more than this host", "-k", "bz", "-m", "1T");
+	assert_refused("at least 32 MiB", "-k", "bz", "-m", "8");
+	assert_refused("-m lots", "-k", "bz", "-m", "lots");
+	assert_refused("-c 0: a guest needs at least 1 vCPU", "-k", "bz",
+		       "-c", "0");
+	assert_refused("at most 255", "-k", "bz", "-c", "256");
+	assert_refused("-c two", "-k", "bz", "-c", "two");
+	assert_refused("-c -1", "-k", "bz", "-c", "-1");
+	assert_refused("unknown option --frobnicate", "-k", "bz",
+		       "--frobnicate");
+	assert_refused("unknown option -z", "-k", "bz", "-z");
+	assert_refused("needs a value", "-k");
+	assert_refused("unexpected argument 'extra'", "-k", "bz", "extra");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_full_command_line),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_refusals),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}
