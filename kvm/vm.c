@@ -127,16 +127,20 @@ static int vm_set_slot(struct vm *vm, uint32_t slot, uint64_t gpa,
 
 static int vm_init_memory(struct vm *vm)
 {
-	struct guest_mem *mem = &vm->mem;
-	int err;
+	int err = guest_mem_init(&vm->mem, vm->cfg->mem_size);
 
-	err = guest_mem_init(mem, vm->cfg->mem_size);
-	if (err) {
+	if (err)
 		pr_err("cannot map %llu MiB of guest RAM: %s",
 		       (unsigned long long)(vm->cfg->mem_size >> 20),
 		       strerror(-err));
-		return err;
-	}
+	return err;
+}
+
+static int vm_map_memory(struct vm *vm)
+{
+	struct guest_mem *mem = &vm->mem;
+	int err;
+
 	err = vm_set_slot(vm, 0, 0, mem->low_size, mem->host);
 	if (!err && guest_mem_high_size(mem))
 		err = vm_set_slot(vm, 1, SZ_4G, guest_mem_high_size(mem),
@@ -314,7 +318,17 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 		return -errno;
 	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
 
-	err = kvm_open(vm);
+	/*
+	 * Everything that only reads the user's files comes first, so a bad
+	 * kernel or initrd is reported as such on any host, KVM or not.
+	 */
+	err = vm_init_memory(vm);
+	if (!err)
+		err = vm_init_devices(vm);
+	if (!err)
+		err = vm_load_guest(vm, &k);
+	if (!err)
+		err = kvm_open(vm);
 	if (err)
 		return err;
 	max = kvm_max_vcpus(vm);
@@ -325,11 +339,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	}
 	err = vm_create_kvm(vm);
 	if (!err)
-		err = vm_init_memory(vm);
-	if (!err)
-		err = vm_init_devices(vm);
-	if (!err)
-		err = vm_load_guest(vm, &k);
+		err = vm_map_memory(vm);
 	if (!err)
 		err = vm_create_vcpus(vm, k.entry);
 	return err;
