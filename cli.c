@@ -30,6 +30,11 @@ const char cli_run_usage[] =
 	"  -p, --params ARGS   appended to the default kernel command line\n"
 	"  -m, --mem SIZE      guest RAM: MiB, or with M/G/T suffix (default 512M)\n"
 	"  -c, --cpus N        vCPUs (default 1)\n"
+	"  -d, --disk FILE[,ro][,serial=ID]\n"
+	"                      a virtio-blk disk on a raw image (repeatable, up to 16)\n"
+	"      --rng           a virtio-rng device (the guest's /dev/hwrng)\n"
+	"      --console serial|virtio\n"
+	"                      the guest console: ttyS0 (default) or virtio hvc0\n"
 	"      --dump-dtb FILE write the guest's device tree blob to FILE\n"
 	"      --debug         log VM exits and set-up details to stderr\n"
 	"  -h, --help          this help\n"
@@ -140,16 +145,93 @@ static enum cli_result parse_cpus(const char *arg, struct vm_config *cfg,
 	return CLI_OK;
 }
 
+/* FILE[,ro][,serial=ID] */
+static enum cli_result parse_disk(const char *arg, struct vm_config *cfg,
+				  char *err, size_t errlen)
+{
+	struct disk_config *d;
+	char *opts, *opt, *save = NULL;
+
+	if (cfg->nr_disks == VM_MAX_DISKS)
+		return fail(err, errlen, "--disk %s: at most %d disks", arg,
+			    VM_MAX_DISKS);
+	d = &cfg->disks[cfg->nr_disks];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "blk%u", cfg->nr_disks);
+	/* The path keeps pointing into argv; options are split off a copy. */
+	opts = strchr(arg, ',');
+	if (opts == arg || !*arg)
+		return fail(err, errlen, "--disk %s: expected FILE[,ro][,serial=ID]",
+			    arg);
+	d->path = strndup(arg, opts ? (size_t)(opts - arg) : strlen(arg));
+	if (!d->path)
+		return fail(err, errlen, "out of memory");
+	cfg->nr_disks++;
+	if (!opts)
+		return CLI_OK;
+	opts = strdup(opts + 1);
+	if (!opts)
+		return fail(err, errlen, "out of memory");
+	for (opt = strtok_r(opts, ",", &save); opt;
+	     opt = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(opt, "ro")) {
+			d->read_only = true;
+		} else if (!strncmp(opt, "serial=", 7)) {
+			if (strlen(opt + 7) > DISK_SERIAL_MAX) {
+				enum cli_result r = fail(err, errlen,
+					"--disk %s: serial '%s' is longer than %d bytes",
+					arg, opt + 7, DISK_SERIAL_MAX);
+				free(opts);
+				return r;
+			}
+			strcpy(d->serial, opt + 7);
+		} else {
+			enum cli_result r = fail(err, errlen,
+				"--disk %s: unknown option '%s' (expected ro or serial=ID)",
+				arg, opt);
+			free(opts);
+			return r;
+		}
+	}
+	free(opts);
+	return CLI_OK;
+}
+
+static enum cli_result parse_console(const char *arg, struct vm_config *cfg,
+				     char *err, size_t errlen)
+{
+	if (!strcmp(arg, "serial"))
+		cfg->console = CONSOLE_SERIAL;
+	else if (!strcmp(arg, "virtio"))
+		cfg->console = CONSOLE_VIRTIO;
+	else
+		return fail(err, errlen,
+			    "--console %s: expected serial or virtio", arg);
+	return CLI_OK;
+}
+
+void cli_config_free(struct vm_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_disks; i++)
+		free((char *)cfg->disks[i].path);
+	cfg->nr_disks = 0;
+}
+
 enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 			      uint64_t host_ram, char *err, size_t errlen)
 {
-	enum { OPT_DUMP_DTB = 256, OPT_DEBUG };
+	enum { OPT_DUMP_DTB = 256, OPT_DEBUG, OPT_RNG, OPT_CONSOLE };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "params", required_argument, NULL, 'p' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "help", no_argument, NULL, 'h' },
@@ -165,7 +247,7 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 	optind = 0;	/* full reset of getopt's state: we may parse twice */
 	opterr = 0;
 	while (r == CLI_OK &&
-	       (c = getopt_long(argc, argv, ":k:i:p:m:c:h", opts, NULL)) != -1) {
+	       (c = getopt_long(argc, argv, ":k:i:p:m:c:d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			cfg->kernel = optarg;
@@ -181,6 +263,15 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 			break;
 		case 'c':
 			r = parse_cpus(optarg, cfg, err, errlen);
+			break;
+		case 'd':
+			r = parse_disk(optarg, cfg, err, errlen);
+			break;
+		case OPT_RNG:
+			cfg->rng = true;
+			break;
+		case OPT_CONSOLE:
+			r = parse_console(optarg, cfg, err, errlen);
 			break;
 		case OPT_DUMP_DTB:
 			cfg->dump_dtb = optarg;

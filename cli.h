@@ -26,10 +26,14 @@ int cli_parse_size(const char *s, uint64_t *bytes);
 
 /*
  * Parse `iovm run` options (argv[0] is "run"). @host_ram bounds -m.
- * Strings in @cfg point into @argv.
+ * Strings in @cfg point into @argv, except disk paths: free those with
+ * cli_config_free().
  */
 enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 			      uint64_t host_ram, char *err, size_t errlen);
+
+/* Free what cli_parse_run() allocated (disk paths). */
+void cli_config_free(struct vm_config *cfg);
 
 extern const char cli_run_usage[];
 extern const char cli_usage[];

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "kvm/kvm.h"
+#include "virtio/virtio.h"
 #include "log.h"
 
 #ifndef IOVM_VERSION
@@ -74,11 +75,11 @@ static void console_feed(struct vm *vm, struct console_in *in)
 {
 	uint64_t drain;
 
-	if (read(uart_space_fd(vm->uart), &drain, sizeof(drain)) < 0 &&
+	if (read(vm->console_space_fd, &drain, sizeof(drain)) < 0 &&
 	    errno != EAGAIN)
 		pr_debug("console: eventfd read failed");
-	in->off += uart_receive(vm->uart, in->buf + in->off,
-				in->len - in->off);
+	in->off += vm->console_in(vm->console_in_opaque, in->buf + in->off,
+				  in->len - in->off);
 	if (in->off == in->len)
 		in->len = in->off = 0;
 }
@@ -109,7 +110,7 @@ static void main_loop(struct vm *vm, int sfd)
 		};
 
 		if (in.len)
-			p[2].fd = uart_space_fd(vm->uart);
+			p[2].fd = vm->console_space_fd;
 		else if (!in.eof)
 			p[2].fd = STDIN_FILENO;
 		if (poll(p, 3, -1) < 0) {
@@ -139,6 +140,22 @@ static void main_loop(struct vm *vm, int sfd)
 	}
 }
 
+/* The virtio devices the command line asked for. */
+static int devices_create(struct vm *vm, const struct vm_config *cfg)
+{
+	unsigned int i;
+	int err = 0;
+
+	err = blk_check_unique(cfg->disks, cfg->nr_disks);
+	for (i = 0; i < cfg->nr_disks && !err; i++)
+		err = blk_create(vm, &cfg->disks[i]);
+	if (!err && cfg->rng)
+		err = rng_create(vm);
+	if (!err && cfg->console == CONSOLE_VIRTIO)
+		err = console_create(vm);
+	return err;
+}
+
 static uint64_t host_ram_bytes(void)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
@@ -158,9 +175,11 @@ static int cmd_run(int argc, char **argv)
 			      sizeof(err))) {
 	case CLI_HELP:
 		fputs(cli_run_usage, stdout);
+		cli_config_free(&cfg);
 		return IOVM_EXIT_OK;
 	case CLI_ERROR:
 		pr_err("%s", err);
+		cli_config_free(&cfg);
 		return IOVM_EXIT_USAGE;
 	case CLI_OK:
 		break;
@@ -177,9 +196,11 @@ static int cmd_run(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);	/* the vCPU kick: vCPU threads only */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	if (vm_create(&vm, &cfg)) {
+	if (vm_create(&vm, &cfg) || devices_create(vm, &cfg) ||
+	    vm_prepare(vm)) {
 		vm_destroy(vm);
 		close(sfd);
+		cli_config_free(&cfg);
 		return IOVM_EXIT_ERROR;
 	}
 	pr_debug("guest set up in %.1f ms", vm_elapsed_ms(vm));
@@ -192,6 +213,7 @@ static int cmd_run(int argc, char **argv)
 	term_restore();
 	vm_destroy(vm);
 	close(sfd);
+	cli_config_free(&cfg);
 	return status;
 }
 

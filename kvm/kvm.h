@@ -101,6 +101,22 @@ bool io_bus_access(struct io_bus *bus, uint64_t addr, uint8_t *data,
 
 /* ---- the VM ---- */
 
+#define VM_MAX_DISKS		16
+#define DISK_SERIAL_MAX		20	/* virtio-blk GET_ID bytes */
+
+struct disk_config {
+	const char *path;
+	char name[16];			/* "blk0": logs, thread names */
+	char serial[DISK_SERIAL_MAX + 1];
+	bool read_only;
+	bool iommu;			/* behind the virtio-iommu */
+};
+
+enum console_kind {
+	CONSOLE_SERIAL,			/* ttyS0 on the 8250 */
+	CONSOLE_VIRTIO,			/* hvc0 on virtio-console */
+};
+
 struct vm_config {
 	const char *kernel;
 	const char *initrd;
@@ -109,6 +125,10 @@ struct vm_config {
 	uint64_t mem_size;
 	unsigned int nr_cpus;
 	bool debug;
+	enum console_kind console;
+	struct disk_config disks[VM_MAX_DISKS];
+	unsigned int nr_disks;
+	bool rng;			/* a virtio-rng device */
 };
 
 struct vcpu {
@@ -123,6 +143,15 @@ struct vcpu {
 
 struct uart;
 
+/* A device with a thread or KVM wiring of its own (virtio devices). */
+struct vm_device {
+	int (*start)(void *opaque);	/* KVM exists; start threads */
+	void (*stop)(void *opaque);	/* vCPUs are stopped */
+	void *opaque;
+};
+
+#define VM_MAX_DEVICES		32
+
 struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd;
@@ -136,6 +165,12 @@ struct vm {
 	uint64_t next_mmio;	/* next free device window in the hole */
 	unsigned int next_irq;	/* next free IO-APIC pin for devices */
 	struct fdt_desc fdt;	/* what the device tree will describe */
+	struct vm_device devices[VM_MAX_DEVICES];
+	unsigned int nr_devices;
+	/* Where console input goes: the UART, or a virtio-console. */
+	size_t (*console_in)(void *opaque, const uint8_t *buf, size_t len);
+	void *console_in_opaque;
+	int console_space_fd;	/* readable when console_in has room again */
 	struct timespec start;	/* when iovm started, for boot timing */
 
 	/* Shutdown: the first writer of exit_status wins; exit_efd wakes main. */
@@ -144,7 +179,12 @@ struct vm {
 	int exit_efd;
 };
 
+/* RAM and the legacy devices; no KVM yet, so other devices can be added. */
 int vm_create(struct vm **out, const struct vm_config *cfg);
+int vm_add_device(struct vm *vm, int (*start)(void *), void (*stop)(void *),
+		  void *opaque);
+/* Load the guest, then create the KVM VM and its vCPUs. */
+int vm_prepare(struct vm *vm);
 int vm_start(struct vm *vm);
 /* Ask every thread to stop; the VM ends with @status. Thread-safe. */
 void vm_request_exit(struct vm *vm, int status, const char *why);

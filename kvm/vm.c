@@ -25,7 +25,7 @@
  * keep a kernel that has the driver from probing a keyboard we don't have.
  */
 #define DEFAULT_CMDLINE \
-	"console=ttyS0 reboot=k pci=off i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
+	"reboot=k pci=off i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
 
 /* xAPIC IDs and CPUID's 8-bit logical processor count. */
 #define IOVM_MAX_VCPUS		255
@@ -163,6 +163,11 @@ int vm_alloc_device(struct vm *vm, uint64_t *mmio_base, unsigned int *irq)
 	return 0;
 }
 
+static size_t uart_console_in(void *opaque, const uint8_t *buf, size_t len)
+{
+	return uart_receive(opaque, buf, len);
+}
+
 static int vm_init_devices(struct vm *vm)
 {
 	struct fdt_dev panic = { .kind = FDT_DEV_PVPANIC, .irq = -1,
@@ -178,21 +183,29 @@ static int vm_init_devices(struct vm *vm)
 		err = pvpanic_init(vm, panic.base);
 	if (!err)
 		err = fdt_desc_add(&vm->fdt, &panic);
-	if (err)
+	if (err) {
 		pr_err("cannot set up the legacy devices: %s", strerror(-err));
+		return err;
+	}
 	vm->fdt.uart = true;
-	return err;
+	vm->console_in = uart_console_in;
+	vm->console_in_opaque = vm->uart;
+	vm->console_space_fd = uart_space_fd(vm->uart);
+	return 0;
 }
 
 static char *vm_cmdline(const struct vm_config *cfg)
 {
-	size_t len = strlen(DEFAULT_CMDLINE) + 2 +
-		     (cfg->params ? strlen(cfg->params) : 0);
+	const char *console = cfg->console == CONSOLE_VIRTIO ?
+			      "console=hvc0" : "console=ttyS0";
+	const char *params = cfg->params ? cfg->params : "";
+	size_t len = strlen(console) + strlen(DEFAULT_CMDLINE) +
+		     strlen(params) + 3;
 	char *s = malloc(len);
 
 	if (s)
-		snprintf(s, len, "%s%s%s", DEFAULT_CMDLINE,
-			 cfg->params ? " " : "", cfg->params ? cfg->params : "");
+		snprintf(s, len, "%s %s%s%s", console, DEFAULT_CMDLINE,
+			 *params ? " " : "", params);
 	return s;
 }
 
@@ -298,9 +311,8 @@ static void kick_handler(int sig)
 int vm_create(struct vm **out, const struct vm_config *cfg)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
-	struct kernel_image k;
 	struct vm *vm;
-	int max, err;
+	int err;
 
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
@@ -319,22 +331,39 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
 
 	/*
-	 * Everything that only reads the user's files comes first, so a bad
-	 * kernel or initrd is reported as such on any host, KVM or not.
+	 * Everything that only reads the user's files comes before KVM, so a
+	 * bad kernel, initrd or disk is reported as such on any host.
 	 */
 	err = vm_init_memory(vm);
 	if (!err)
 		err = vm_init_devices(vm);
-	if (!err)
-		err = vm_load_guest(vm, &k);
+	return err;
+}
+
+int vm_add_device(struct vm *vm, int (*start)(void *), void (*stop)(void *),
+		  void *opaque)
+{
+	if (vm->nr_devices == VM_MAX_DEVICES)
+		return -ENOSPC;
+	vm->devices[vm->nr_devices++] = (struct vm_device){
+		.start = start, .stop = stop, .opaque = opaque };
+	return 0;
+}
+
+int vm_prepare(struct vm *vm)
+{
+	struct kernel_image k;
+	int max, err;
+
+	err = vm_load_guest(vm, &k);
 	if (!err)
 		err = kvm_open(vm);
 	if (err)
 		return err;
 	max = kvm_max_vcpus(vm);
-	if (cfg->nr_cpus > (unsigned int)max) {
+	if (vm->nr_cpus > (unsigned int)max) {
 		pr_err("-c %u: KVM on this host allows at most %d vCPUs",
-		       cfg->nr_cpus, max);
+		       vm->nr_cpus, max);
 		return -EINVAL;
 	}
 	err = vm_create_kvm(vm);
@@ -350,6 +379,13 @@ int vm_start(struct vm *vm)
 	unsigned int i;
 	int err;
 
+	for (i = 0; i < vm->nr_devices; i++) {
+		err = vm->devices[i].start(vm->devices[i].opaque);
+		if (err) {
+			vm_request_exit(vm, IOVM_EXIT_ERROR, "device start failed");
+			return err;
+		}
+	}
 	for (i = 0; i < vm->nr_cpus; i++) {
 		err = vcpu_start(&vm->vcpus[i]);
 		if (err) {
@@ -383,6 +419,10 @@ int vm_stop(struct vm *vm)
 		vcpu_kick(&vm->vcpus[i]);
 	for (i = 0; i < vm->nr_cpus && vm->vcpus; i++)
 		vcpu_join(&vm->vcpus[i]);
+	/* No vCPU runs now: device threads can stop without a late kick. */
+	for (i = vm->nr_devices; i-- > 0;)
+		if (vm->devices[i].stop)
+			vm->devices[i].stop(vm->devices[i].opaque);
 	return vm->exit_status;
 }
 

@@ -14,11 +14,13 @@
 #define HOST_RAM	(16ULL << 30)
 
 static char err[512];
+static struct vm_config last;	/* freed before each parse */
 
 static enum cli_result parse(struct vm_config *cfg, ...)
 {
 	char *argv[32] = { "run" };
 	int argc = 1;
+	enum cli_result r;
 	va_list ap;
 	char *a;
 
@@ -27,7 +29,10 @@ static enum cli_result parse(struct vm_config *cfg, ...)
 		argv[argc++] = a;
 	va_end(ap);
 	err[0] = 0;
-	return cli_parse_run(argc, argv, cfg, HOST_RAM, err, sizeof(err));
+	cli_config_free(&last);
+	r = cli_parse_run(argc, argv, cfg, HOST_RAM, err, sizeof(err));
+	last = *cfg;
+	return r;
 }
 
 static void test_sizes(void **state)
@@ -126,6 +131,50 @@ static void test_refusals(void **state)
 	assert_refused("unexpected argument 'extra'", "-k", "bz", "extra");
 }
 
+static void test_disks(void **state)
+{
+	struct vm_config c;
+
+	assert_int_equal(parse(&c, "-k", "bz", "-d", "a.img", "--disk",
+			       "b.img,ro,serial=disk-b", "-d", "c.img,ro",
+			       "--rng", "--console", "virtio", NULL), CLI_OK);
+	assert_int_equal(c.nr_disks, 3);
+	assert_string_equal(c.disks[0].path, "a.img");
+	assert_false(c.disks[0].read_only);
+	assert_string_equal(c.disks[0].name, "blk0");
+	assert_string_equal(c.disks[1].path, "b.img");
+	assert_true(c.disks[1].read_only);
+	assert_string_equal(c.disks[1].serial, "disk-b");
+	assert_true(c.rng);
+	assert_int_equal(c.console, CONSOLE_VIRTIO);
+}
+
+static void test_disk_refusals(void **state)
+{
+	assert_refused("unknown option 'rw'", "-k", "bz", "-d", "a.img,rw");
+	assert_refused("longer than 20", "-k", "bz", "-d",
+		       "a.img,serial=123456789012345678901");
+	assert_refused("expected FILE", "-k", "bz", "-d", ",ro");
+	assert_refused("--console vga", "-k", "bz", "--console", "vga");
+}
+
+static void test_many_disks(void **state)
+{
+	char *argv[2 + 2 * (VM_MAX_DISKS + 1) + 1] = { "run", "-k", "bz" };
+	struct vm_config c;
+	int argc = 3, i;
+
+	for (i = 0; i <= VM_MAX_DISKS; i++) {
+		argv[argc++] = "-d";
+		argv[argc++] = "x.img";
+	}
+	cli_config_free(&last);
+	assert_int_equal(cli_parse_run(argc, argv, &c, HOST_RAM, err,
+				       sizeof(err)), CLI_ERROR);
+	assert_non_null(strstr(err, "at most 16 disks"));
+	last = c;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,7 +183,13 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_disks),
+		cmocka_unit_test(test_disk_refusals),
+		cmocka_unit_test(test_many_disks),
 	};
 
-	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+
+	cli_config_free(&last);
+	return failed;
 }

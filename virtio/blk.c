@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-blk on a raw image file. Reads and writes go to libaio with the
+ * guest's buffers as iovecs (no copy), many in flight, submitted in one
+ * io_submit per notification; completions come back on an eventfd to the
+ * device thread. FLUSH completes only after fdatasync. DISCARD punches
+ * holes and WRITE_ZEROES zeroes ranges with fallocate.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libaio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/fs.h>
+
+#include "../log.h"
+#include "blk_req.h"
+#include "virtio.h"
+
+#define VIRTIO_BLK_F_SIZE_MAX		1
+#define VIRTIO_BLK_F_SEG_MAX		2
+#define VIRTIO_BLK_F_RO			5
+#define VIRTIO_BLK_F_BLK_SIZE		6
+#define VIRTIO_BLK_F_FLUSH		9
+#define VIRTIO_BLK_F_DISCARD		13
+#define VIRTIO_BLK_F_WRITE_ZEROES	14
+
+#define BLK_QUEUE_SIZE	256
+
+struct virtio_blk_config {
+	uint64_t capacity;
+	uint32_t size_max;
+	uint32_t seg_max;
+	uint16_t cylinders;
+	uint8_t heads;
+	uint8_t sectors;
+	uint32_t blk_size;
+	uint8_t physical_block_exp;
+	uint8_t alignment_offset;
+	uint16_t min_io_size;
+	uint32_t opt_io_size;
+	uint8_t writeback;
+	uint8_t unused0;
+	uint16_t num_queues;
+	uint32_t max_discard_sectors;
+	uint32_t max_discard_seg;
+	uint32_t discard_sector_alignment;
+	uint32_t max_write_zeroes_sectors;
+	uint32_t max_write_zeroes_seg;
+	uint8_t write_zeroes_may_unmap;
+	uint8_t unused1[3];
+} __attribute__((packed));
+
+struct blk_dev {
+	struct virtio_dev vdev;
+	struct disk_config disk;
+	int fd;
+	io_context_t aio;
+	int aio_efd;
+	struct blk_geometry geo;
+	struct virtio_blk_config config;
+	unsigned int inflight;
+	struct vq_chain chain;			/* scratch for vq_pop */
+	struct blk_req reqs[BLK_QUEUE_SIZE];	/* indexed by chain head */
+	struct iocb iocbs[BLK_QUEUE_SIZE];
+	struct iocb *batch[BLK_QUEUE_SIZE];
+};
+
+static struct virtqueue *blk_vq(struct blk_dev *b)
+{
+	return &b->vdev.vqs[0];
+}
+
+/* Write the status byte and hand the chain back to the driver. */
+static void blk_finish(struct blk_dev *b, struct blk_req *r, uint8_t status)
+{
+	uint32_t used = 0;
+
+	if (r->has_status) {
+		if (dma_write(&b->vdev.dma, r->status_addr, &status, 1) == 0)
+			used = 1;
+		/* Bytes the device wrote into the driver's buffers. */
+		if (status == VIRTIO_BLK_S_OK &&
+		    (r->type == VIRTIO_BLK_T_IN ||
+		     r->type == VIRTIO_BLK_T_GET_ID))
+			used += (uint32_t)r->len;
+	}
+	virtio_complete(&b->vdev, blk_vq(b), r->head, used);
+}
+
+static uint8_t blk_fallocate(struct blk_dev *b, const struct blk_req *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr_ranges; i++) {
+		const struct blk_range *g = &r->ranges[i];
+		int mode = FALLOC_FL_KEEP_SIZE;
+
+		if (r->type == VIRTIO_BLK_T_DISCARD ||
+		    (g->flags & VIRTIO_BLK_WZ_F_UNMAP))
+			mode |= FALLOC_FL_PUNCH_HOLE;
+		else
+			mode |= FALLOC_FL_ZERO_RANGE;
+		if (fallocate(b->fd, mode, g->sector * BLK_SECTOR,
+			      (uint64_t)g->nr_sectors * BLK_SECTOR)) {
+			/* Zeroes without ZERO_RANGE: a hole reads as zeroes. */
+			if (errno == EOPNOTSUPP && (mode & FALLOC_FL_ZERO_RANGE) &&
+			    !fallocate(b->fd, FALLOC_FL_KEEP_SIZE |
+				       FALLOC_FL_PUNCH_HOLE,
+				       g->sector * BLK_SECTOR,
+				       (uint64_t)g->nr_sectors * BLK_SECTOR))
+				continue;
+			pr_debug("%s: fallocate: %s", b->vdev.name,
+				 strerror(errno));
+			return VIRTIO_BLK_S_IOERR;
+		}
+	}
+	return VIRTIO_BLK_S_OK;
+}
+
+static void blk_get_id(struct blk_dev *b, struct blk_req *r)
+{
+	char id[VIRTIO_BLK_ID_BYTES] = { 0 };
+	const char *p = id;
+	uint64_t left = r->len;
+	int i;
+
+	memcpy(id, b->disk.serial, strnlen(b->disk.serial, sizeof(id)));
+	for (i = 0; i < r->iovcnt && left; i++) {
+		size_t n = r->iov[i].iov_len < left ? r->iov[i].iov_len : left;
+
+		memcpy(r->iov[i].iov_base, p, n);
+		p += n;
+		left -= n;
+	}
+}
+
+/* Prepare @r's I/O; returns false if it was completed on the spot. */
+static bool blk_prepare(struct blk_dev *b, struct blk_req *r,
+			struct iocb *io)
+{
+	switch (r->type) {
+	case VIRTIO_BLK_T_IN:
+		io_prep_preadv(io, b->fd, r->iov, r->iovcnt,
+			       r->sector * BLK_SECTOR);
+		break;
+	case VIRTIO_BLK_T_OUT:
+		io_prep_pwritev(io, b->fd, r->iov, r->iovcnt,
+				r->sector * BLK_SECTOR);
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		io_prep_fdsync(io, b->fd);
+		break;
+	case VIRTIO_BLK_T_GET_ID:
+		blk_get_id(b, r);
+		blk_finish(b, r, VIRTIO_BLK_S_OK);
+		return false;
+	default:	/* DISCARD, WRITE_ZEROES */
+		blk_finish(b, r, blk_fallocate(b, r));
+		return false;
+	}
+	io_set_eventfd(io, b->aio_efd);
+	io->data = r;
+	return true;
+}
+
+/* io_submit the batch; whatever the kernel refuses completes here. */
+static void blk_submit(struct blk_dev *b, int n)
+{
+	int done = 0, ret;
+
+	while (done < n) {
+		ret = io_submit(b->aio, n - done, b->batch + done);
+		if (ret > 0) {
+			b->inflight += ret;
+			done += ret;
+			continue;
+		}
+		if (ret == -EAGAIN || ret == -EINTR)
+			continue;
+		/* The first iocb was refused: finish it ourselves. */
+		struct iocb *io = b->batch[done++];
+		struct blk_req *r = io->data;
+		uint8_t st = VIRTIO_BLK_S_IOERR;
+
+		if (io->aio_lio_opcode == IO_CMD_FDSYNC && ret == -EINVAL)
+			st = fdatasync(b->fd) ? VIRTIO_BLK_S_IOERR :
+						VIRTIO_BLK_S_OK;
+		blk_finish(b, r, st);
+	}
+}
+
+static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
+{
+	struct blk_dev *b = vdev->priv;
+	struct virtqueue *vq = blk_vq(b);
+	int n = 0;
+
+	for (;;) {
+		enum vq_status st = vq_pop(vq, &b->chain);
+
+		if (st == VQ_BROKEN) {
+			virtio_needs_reset(vdev, "malformed request queue");
+			break;
+		}
+		if (st == VQ_EMPTY) {
+			/* Re-arm, then look again: the driver may have raced. */
+			vq_enable_notify(vq, true);
+			if (!vq_has_work(vq))
+				break;
+			continue;
+		}
+		struct blk_req *r = &b->reqs[b->chain.head];
+
+		switch (blk_req_parse(&b->chain, &vdev->dma, &b->geo, r)) {
+		case BLK_EXECUTE:
+			if (blk_prepare(b, r, &b->iocbs[r->head]))
+				b->batch[n++] = &b->iocbs[r->head];
+			break;
+		case BLK_COMPLETE:
+			blk_finish(b, r, r->status);
+			break;
+		case BLK_DROP:
+			virtio_complete(vdev, vq, r->head, 0);
+			break;
+		}
+		if (n == BLK_QUEUE_SIZE) {
+			blk_submit(b, n);
+			n = 0;
+		}
+	}
+	if (n)
+		blk_submit(b, n);
+}
+
+static void blk_reap(struct blk_dev *b, bool complete)
+{
+	struct io_event ev[64];
+	struct timespec zero = { 0, 0 };
+	int n, i;
+
+	while (b->inflight) {
+		/* On reset, wait for everything: no late writes to the guest. */
+		n = io_getevents(b->aio, complete ? 0 : b->inflight, 64, ev,
+				 complete ? &zero : NULL);
+		if (n == -EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		b->inflight -= n;
+		for (i = 0; i < n; i++) {
+			struct blk_req *r = ev[i].data;
+			long res = (long)ev[i].res;
+			bool ok = r->type == VIRTIO_BLK_T_FLUSH ? res == 0 :
+				  res >= 0 && (uint64_t)res == r->len;
+
+			if (complete)
+				blk_finish(b, r, ok ? VIRTIO_BLK_S_OK :
+						      VIRTIO_BLK_S_IOERR);
+		}
+	}
+}
+
+static void blk_on_completion(void *opaque)
+{
+	struct blk_dev *b = opaque;
+	uint64_t v;
+
+	if (read(b->aio_efd, &v, sizeof(v)) < 0)
+		return;
+	pthread_mutex_lock(&b->vdev.lock);
+	blk_reap(b, true);
+	pthread_mutex_unlock(&b->vdev.lock);
+}
+
+static void blk_reset(struct virtio_dev *vdev)
+{
+	blk_reap(vdev->priv, false);
+}
+
+static const struct virtio_dev_ops blk_ops = {
+	.queue_notify = blk_queue_notify,
+	.reset = blk_reset,
+};
+
+/* Can this file punch holes? Try beyond its end, where nothing is lost. */
+static bool blk_can_discard(int fd, uint64_t size)
+{
+	return !fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE,
+			  size + 4096, 4096);
+}
+
+static int blk_open(struct blk_dev *b, uint64_t *size)
+{
+	const char *path = b->disk.path;
+	struct stat st;
+	int err;
+
+	b->fd = open(path, (b->disk.read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (b->fd < 0) {
+		err = -errno;
+		if (errno == EACCES || errno == EROFS)
+			pr_err("disk %s: %s (add ,ro to use it read-only)",
+			       path, strerror(errno));
+		else if (errno == EISDIR)
+			pr_err("disk %s: is a directory, expected an image file",
+			       path);
+		else
+			pr_err("disk %s: %s", path, strerror(errno));
+		return err;
+	}
+	if (fstat(b->fd, &st))
+		return -errno;
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(b->fd, BLKGETSIZE64, size))
+			return -errno;
+	} else if (S_ISREG(st.st_mode)) {
+		*size = st.st_size;
+	} else {
+		pr_err("disk %s: not a regular file or block device", path);
+		return -EINVAL;
+	}
+	if (*size % BLK_SECTOR)
+		pr_warn("disk %s: size is not a multiple of 512; the last %llu bytes are not visible",
+			path, (unsigned long long)(*size % BLK_SECTOR));
+	return 0;
+}
+
+static void blk_fill_config(struct blk_dev *b)
+{
+	struct virtio_blk_config *c = &b->config;
+
+	c->capacity = b->geo.capacity;
+	c->size_max = BLK_SIZE_MAX;
+	c->seg_max = BLK_SEG_MAX;
+	c->blk_size = BLK_SECTOR;
+	c->num_queues = 1;
+	if (b->geo.discard) {
+		c->max_discard_sectors = BLK_MAX_DISCARD_SECTORS;
+		c->max_discard_seg = BLK_MAX_DISCARD_SEG;
+		c->discard_sector_alignment = 8;	/* 4 KiB */
+		c->max_write_zeroes_sectors = BLK_MAX_DISCARD_SECTORS;
+		c->max_write_zeroes_seg = BLK_MAX_DISCARD_SEG;
+		c->write_zeroes_may_unmap = 1;
+	}
+}
+
+int blk_check_unique(const struct disk_config *disks, unsigned int n)
+{
+	struct stat a, b;
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		if (stat(disks[i].path, &a))
+			continue;	/* blk_open() reports it */
+		for (j = 0; j < i; j++) {
+			if (stat(disks[j].path, &b) || a.st_dev != b.st_dev ||
+			    a.st_ino != b.st_ino)
+				continue;
+			pr_err("disk %s: the same image as disk %s; give each image once",
+			       disks[i].path, disks[j].path);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int blk_create(struct vm *vm, const struct disk_config *disk)
+{
+	struct blk_dev *b = calloc(1, sizeof(*b));
+	uint64_t size = 0;
+	int err;
+
+	if (!b)
+		return -ENOMEM;
+	b->disk = *disk;
+	b->aio_efd = -1;
+	err = blk_open(b, &size);
+	if (err)
+		return err;
+	b->geo.capacity = size / BLK_SECTOR;
+	b->geo.read_only = disk->read_only;
+	b->geo.discard = !disk->read_only && blk_can_discard(b->fd, size);
+	blk_fill_config(b);
+
+	if (io_setup(BLK_QUEUE_SIZE, &b->aio)) {
+		pr_err("disk %s: io_setup failed", disk->path);
+		return -ENOMEM;
+	}
+	b->aio_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (b->aio_efd < 0)
+		return -errno;
+
+	b->vdev.name = disk->name;
+	b->vdev.device_id = VIRTIO_ID_BLOCK;
+	b->vdev.host_features = BIT_ULL(VIRTIO_BLK_F_SIZE_MAX) |
+		BIT_ULL(VIRTIO_BLK_F_SEG_MAX) | BIT_ULL(VIRTIO_BLK_F_BLK_SIZE) |
+		BIT_ULL(VIRTIO_BLK_F_FLUSH) | BIT_ULL(VIRTIO_F_INDIRECT_DESC) |
+		BIT_ULL(VIRTIO_F_EVENT_IDX);
+	if (disk->read_only)
+		b->vdev.host_features |= BIT_ULL(VIRTIO_BLK_F_RO);
+	if (b->geo.discard)
+		b->vdev.host_features |= BIT_ULL(VIRTIO_BLK_F_DISCARD) |
+					 BIT_ULL(VIRTIO_BLK_F_WRITE_ZEROES);
+	b->vdev.config = (uint8_t *)&b->config;
+	b->vdev.config_size = sizeof(b->config);
+	b->vdev.nr_queues = 1;
+	b->vdev.queue_max = BLK_QUEUE_SIZE;
+	b->vdev.ops = &blk_ops;
+	b->vdev.priv = b;
+	b->vdev.iommu_endpoint = -1;	/* the virtio-iommu issue sets it */
+
+	err = virtio_mmio_init(vm, &b->vdev);
+	if (!err)
+		err = io_loop_add(b->vdev.loop, b->aio_efd, blk_on_completion, b);
+	return err;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The DMA accessor: the one way a device touches guest memory.
+ *
+ * Every address a device gets from the guest (ring addresses, buffer
+ * addresses) is a device address. A dma_space says how one device sees
+ * memory: identity (device address = guest-physical) or through an IOMMU
+ * translator that checks the mapping and its permission. Devices never
+ * turn a guest address into a host pointer themselves.
+ */
+#ifndef IOVM_VIRTIO_DMA_H
+#define IOVM_VIRTIO_DMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "../kvm/kvm.h"
+
+enum dma_dir {
+	DMA_FROM_GUEST = 1,	/* the device reads guest memory */
+	DMA_TO_GUEST = 2,	/* the device writes guest memory */
+};
+
+/*
+ * Translate device address @addr for an access of up to @len bytes. On
+ * success sets *gpa and *contig (bytes valid from @addr, 1..len). On a
+ * miss or a permission failure returns a negative errno (and the
+ * translator reports the fault).
+ */
+typedef int (*dma_translate_fn)(void *opaque, uint64_t addr, uint64_t len,
+				enum dma_dir dir, uint64_t *gpa,
+				uint64_t *contig);
+
+struct dma_space {
+	const struct guest_mem *mem;
+	dma_translate_fn translate;	/* NULL: identity */
+	void *opaque;
+};
+
+void dma_space_identity(struct dma_space *s, const struct guest_mem *mem);
+
+/*
+ * Host iovecs for [addr, addr + len) accessed in @dir. A range may span
+ * several mappings and so several iovecs. Returns the iovec count, or
+ * -EFAULT if any byte is untranslatable or not RAM, or -E2BIG if more
+ * than @max iovecs would be needed. On failure no iovec may be used.
+ */
+int dma_map(const struct dma_space *s, uint64_t addr, uint64_t len,
+	    enum dma_dir dir, struct iovec *iov, int max);
+
+/* Copy between guest memory and a host buffer; 0 or -EFAULT. */
+int dma_read(const struct dma_space *s, uint64_t addr, void *buf,
+	     size_t len);
+int dma_write(const struct dma_space *s, uint64_t addr, const void *buf,
+	      size_t len);
+
+#endif

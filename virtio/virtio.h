@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio/: the virtio-mmio transport (version 2 only), split virtqueues,
+ * the DMA accessor, and the devices built on them.
+ *
+ * A device supplies a struct virtio_dev_ops; the transport owns the
+ * register file, feature negotiation, the status state machine, queue
+ * set-up, ioeventfd notifications and the level interrupt (irqfd with
+ * resample). Each device runs its queues on its own thread (an io_loop),
+ * never on a vCPU thread.
+ */
+#ifndef IOVM_VIRTIO_H
+#define IOVM_VIRTIO_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../kvm/kvm.h"
+#include "dma.h"
+#include "virtqueue.h"
+
+#define VIRTIO_ID_BLOCK		2
+#define VIRTIO_ID_CONSOLE	3
+#define VIRTIO_ID_RNG		4
+#define VIRTIO_ID_IOMMU		23
+
+#define VIRTIO_F_INDIRECT_DESC	28
+#define VIRTIO_F_EVENT_IDX	29
+#define VIRTIO_F_VERSION_1	32
+#define VIRTIO_F_ACCESS_PLATFORM 33
+
+#define VIRTIO_STATUS_ACKNOWLEDGE	1
+#define VIRTIO_STATUS_DRIVER		2
+#define VIRTIO_STATUS_DRIVER_OK		4
+#define VIRTIO_STATUS_FEATURES_OK	8
+#define VIRTIO_STATUS_NEEDS_RESET	64
+#define VIRTIO_STATUS_FAILED		128
+
+#define VIRTIO_MMIO_INT_VRING	1
+#define VIRTIO_MMIO_INT_CONFIG	2
+
+#define VIRTIO_MAX_QUEUES	4
+
+#define BIT_ULL(n)		(1ULL << (n))
+
+/* ---- io_loop: one thread waiting on fds (virtio/ioloop.c) ---- */
+
+typedef void (*io_loop_fn)(void *opaque);
+
+struct io_loop;
+
+struct io_loop *io_loop_create(const char *name);
+int io_loop_add(struct io_loop *l, int fd, io_loop_fn fn, void *opaque);
+int io_loop_start(struct io_loop *l);
+/* Stop the thread and wait for it; handlers never run after this. */
+void io_loop_stop(struct io_loop *l);
+void io_loop_destroy(struct io_loop *l);
+
+/* ---- the transport ---- */
+
+struct virtio_dev;
+
+struct virtio_dev_ops {
+	/* Device thread: queue @q was notified (lock held). */
+	void (*queue_notify)(struct virtio_dev *vdev, unsigned int q);
+	/* The driver set DRIVER_OK (lock held). */
+	int (*activate)(struct virtio_dev *vdev);
+	/* Reset: drop all state; no guest memory access after it returns. */
+	void (*reset)(struct virtio_dev *vdev);
+	/* Config space writes; reads come straight from vdev->config. */
+	void (*config_write)(struct virtio_dev *vdev, uint32_t offset,
+			     const uint8_t *data, uint32_t len);
+};
+
+struct virtio_dev {
+	const char *name;
+	uint32_t device_id;
+	uint64_t host_features;
+	uint64_t guest_features;
+	uint32_t status;
+	uint32_t isr;
+	uint32_t config_generation;
+	uint8_t *config;		/* device-specific config space */
+	uint32_t config_size;
+	unsigned int nr_queues;
+	uint16_t queue_max;
+	struct virtqueue vqs[VIRTIO_MAX_QUEUES];
+	const struct virtio_dev_ops *ops;
+	void *priv;
+
+	/* Guarded by lock: everything above that changes after set-up. */
+	pthread_mutex_t lock;
+
+	/* Transport state */
+	struct vm *vm;
+	struct dma_space dma;		/* how this device sees memory */
+	uint64_t mmio_base;
+	unsigned int irq;
+	int irq_fd, resample_fd;
+	int notify_fd[VIRTIO_MAX_QUEUES];
+	uint32_t features_sel, driver_features_sel, queue_sel;
+	struct io_loop *loop;
+	int iommu_endpoint;		/* -1: not behind the virtio-iommu */
+};
+
+/*
+ * Wire @vdev (its fields from name to ops filled in) to the VM: an MMIO
+ * window, an IO-APIC pin, ioeventfds, irqfd, a device-tree node, a thread.
+ */
+int virtio_mmio_init(struct vm *vm, struct virtio_dev *vdev);
+/* Once KVM exists: connect the eventfds to the VM and start the thread. */
+int virtio_mmio_start(struct virtio_dev *vdev);
+void virtio_mmio_exit(struct virtio_dev *vdev);
+/* The register file, as the MMIO bus calls it (exposed for tests). */
+void virtio_mmio_access(void *opaque, uint64_t off, uint8_t *data,
+			uint32_t len, bool is_write);
+/* Raise the interrupt for used buffers (or a config change). */
+void virtio_interrupt(struct virtio_dev *vdev, uint32_t reason);
+/* The device cannot go on: tell the driver (DEVICE_NEEDS_RESET). */
+void virtio_needs_reset(struct virtio_dev *vdev, const char *why);
+/* Push one completion and interrupt if the driver wants one. */
+void virtio_complete(struct virtio_dev *vdev, struct virtqueue *vq,
+		     uint16_t head, uint32_t len);
+bool virtio_has_feature(const struct virtio_dev *vdev, unsigned int bit);
+
+/* ---- devices ---- */
+
+/* Open and validate the image now (before KVM), wire the device. */
+int blk_create(struct vm *vm, const struct disk_config *disk);
+/* Refuse the same image given twice (by device and inode, not by name). */
+int blk_check_unique(const struct disk_config *disks, unsigned int n);
+int rng_create(struct vm *vm);
+/* The guest's hvc0; takes over console input from the UART. */
+int console_create(struct vm *vm);
+
+#endif

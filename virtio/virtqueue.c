@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "virtqueue.h"
+
+struct vring_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+} __attribute__((packed));
+
+struct vring_used_elem {
+	uint32_t id;
+	uint32_t len;
+};
+
+#define VRING_AVAIL_F_NO_INTERRUPT	1
+#define VRING_USED_F_NO_NOTIFY		1
+
+/* Offsets in the rings (virtio 1.2, 2.7.6 and 2.7.8). */
+#define AVAIL_FLAGS		0
+#define AVAIL_IDX		2
+#define AVAIL_RING(i)		(4 + 2 * (uint64_t)(i))
+#define USED_FLAGS		0
+#define USED_IDX		2
+#define USED_RING(i)		(4 + 8 * (uint64_t)(i))
+
+/* The trailing event fields sit right after each ring. */
+static uint64_t used_event_addr(const struct virtqueue *vq)
+{
+	return vq->avail + AVAIL_RING(vq->size);
+}
+
+static uint64_t avail_event_addr(const struct virtqueue *vq)
+{
+	return vq->used + USED_RING(vq->size);
+}
+
+void vq_reset(struct virtqueue *vq)
+{
+	const struct dma_space *dma = vq->dma;
+
+	memset(vq, 0, sizeof(*vq));
+	vq->dma = dma;
+}
+
+static int read16(const struct virtqueue *vq, uint64_t addr, uint16_t *v)
+{
+	return dma_read(vq->dma, addr, v, sizeof(*v));
+}
+
+static int write16(const struct virtqueue *vq, uint64_t addr, uint16_t v)
+{
+	return dma_write(vq->dma, addr, &v, sizeof(v));
+}
+
+static int read_avail_idx(const struct virtqueue *vq, uint16_t *idx)
+{
+	int err = read16(vq, vq->avail + AVAIL_IDX, idx);
+
+	/* Ring entries are read only after the index that published them. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return err;
+}
+
+bool vq_has_work(struct virtqueue *vq)
+{
+	uint16_t idx;
+
+	if (!vq->ready)
+		return false;
+	if (read_avail_idx(vq, &idx))
+		return true;	/* let vq_pop report the broken ring */
+	return idx != vq->last_avail;
+}
+
+static int add_buf(struct vq_chain *c, const struct vring_desc *d)
+{
+	bool writes = d->flags & VIRTQ_DESC_F_WRITE;
+
+	if (c->nr == VQ_MAX_CHAIN)
+		return -E2BIG;
+	/* Readable buffers come first (2.7.4.2). */
+	if (!writes && c->nr > c->nr_readable)
+		return -EINVAL;
+	c->buf[c->nr++] = (struct vq_buf){ d->addr, d->len, writes };
+	if (writes) {
+		c->writable_len += d->len;
+	} else {
+		c->nr_readable++;
+		c->readable_len += d->len;
+	}
+	return 0;
+}
+
+/*
+ * Walk a descriptor table of @n entries at @table from entry @i. Each
+ * entry may be visited at most once per walk, which is what makes a loop
+ * detectable: a chain longer than the table must revisit an entry.
+ */
+static int walk_table(const struct virtqueue *vq, uint64_t table, uint32_t n,
+		      uint16_t i, bool indirect, struct vq_chain *c)
+{
+	uint32_t seen = 0;
+	struct vring_desc d;
+	int err;
+
+	for (;;) {
+		if (i >= n || ++seen > n)
+			return -ELOOP;
+		if (dma_read(vq->dma, table + (uint64_t)i * sizeof(d), &d,
+			     sizeof(d)))
+			return -EFAULT;
+		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+			uint32_t entries = d.len / sizeof(d);
+
+			/* No nesting, no NEXT beside INDIRECT (2.7.5.3.1). */
+			if (indirect || (d.flags & VIRTQ_DESC_F_NEXT))
+				return -EINVAL;
+			if (!d.len || d.len % sizeof(d) || entries > VQ_MAX_CHAIN)
+				return -EINVAL;
+			return walk_table(vq, d.addr, entries, 0, true, c);
+		}
+		err = add_buf(c, &d);
+		if (err)
+			return err;
+		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+			return 0;
+		i = d.next;
+	}
+}
+
+enum vq_status vq_pop(struct virtqueue *vq, struct vq_chain *c)
+{
+	uint16_t avail_idx, head;
+
+	if (!vq->ready)
+		return VQ_EMPTY;
+	if (read_avail_idx(vq, &avail_idx))
+		return VQ_BROKEN;
+	if (avail_idx == vq->last_avail)
+		return VQ_EMPTY;
+	/* More entries than the ring holds: the index was scribbled on. */
+	if ((uint16_t)(avail_idx - vq->last_avail) > vq->size)
+		return VQ_BROKEN;
+	if (read16(vq, vq->avail + AVAIL_RING(vq->last_avail % vq->size),
+		   &head))
+		return VQ_BROKEN;
+	if (head >= vq->size)
+		return VQ_BROKEN;
+
+	c->head = head;
+	c->nr = c->nr_readable = 0;
+	c->readable_len = c->writable_len = 0;
+	if (walk_table(vq, vq->desc, vq->size, head, false, c))
+		return VQ_BROKEN;
+	vq->last_avail++;
+	return VQ_CHAIN;
+}
+
+int vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
+{
+	struct vring_used_elem e = { head, len };
+	uint64_t at = vq->used + USED_RING(vq->used_idx % vq->size);
+
+	if (dma_write(vq->dma, at, &e, sizeof(e)))
+		return -EFAULT;
+	/* The element must be visible before the index that publishes it. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	vq->used_idx++;
+	return write16(vq, vq->used + USED_IDX, vq->used_idx);
+}
+
+bool vq_should_notify(struct virtqueue *vq)
+{
+	uint16_t flags, event, old = vq->signalled_used, new = vq->used_idx;
+	bool valid = vq->signalled_valid;
+
+	/* Our used->idx store must be ordered before the driver's loads. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	vq->signalled_used = new;
+	vq->signalled_valid = true;
+	if (!vq->event_idx) {
+		if (read16(vq, vq->avail + AVAIL_FLAGS, &flags))
+			return true;
+		return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
+	}
+	if (!valid)
+		return true;
+	if (read16(vq, used_event_addr(vq), &event))
+		return true;
+	/* vring_need_event(): did we just cross the driver's used_event? */
+	return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
+}
+
+int vq_enable_notify(struct virtqueue *vq, bool enable)
+{
+	int err;
+
+	if (vq->event_idx) {
+		err = enable ? write16(vq, avail_event_addr(vq),
+				       vq->last_avail) : 0;
+	} else {
+		err = write16(vq, vq->used + USED_FLAGS,
+			      enable ? 0 : VRING_USED_F_NO_NOTIFY);
+	}
+	/* The driver must see this before we look at avail->idx again. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return err;
+}
