@@ -1,0 +1,47 @@
+#!/bin/sh
+# Demo: show what the guest learned from iovm's device tree, then reboot.
+# The demo succeeds when iovm exits 0 on the guest's reboot, so this script
+# ends with a reboot rather than with `iovm-ctl exit`.
+
+dt=/sys/firmware/devicetree/base
+
+echo "== CPUs online (nproc): $(nproc)"
+
+if [ -d "$dt" ]; then
+	echo "== device tree: $dt exists"
+	echo "-- nodes under /:"
+	ls "$dt"
+	echo "-- nodes under /cpus:"
+	ls "$dt/cpus" 2>/dev/null || echo "(no /cpus node)"
+else
+	echo "== device tree: $dt is missing (the kernel got no DTB)"
+fi
+
+echo "== IO-APIC and device-tree lines from the kernel log:"
+dmesg | grep -i -E 'ioapic|io-apic|devicetree|OF:' || echo "(none)"
+
+echo "== CPUs in /sys/devices/system/cpu: $(ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l)"
+
+echo "== virtio devices:"
+for d in /sys/bus/virtio/devices/*; do
+	[ -e "$d" ] || continue
+	echo "$(basename "$d"): device id $(cat "$d/device"), driver $(basename "$(readlink "$d/driver")")"
+done
+for b in /sys/block/vd*; do
+	[ -e "$b" ] || continue
+	n=$(basename "$b")
+	echo "-- /dev/$n: $(( $(cat "$b/size") / 2048 )) MiB, serial '$(cat "$b/serial" 2>/dev/null)'"
+	yes iovm-demo | head -c 1048576 > /tmp/demo-data
+	dd if=/tmp/demo-data of=/dev/$n bs=65536 conv=fsync 2>/dev/null
+	echo 3 > /proc/sys/vm/drop_caches
+	if dd if=/dev/$n bs=65536 count=16 2>/dev/null | cmp -s - /tmp/demo-data; then
+		echo "   wrote 1 MiB, flushed, read it back: identical"
+	else
+		echo "   wrote 1 MiB, read back something else"
+	fi
+done
+if [ -c /dev/hwrng ]; then
+	echo "-- /dev/hwrng: $(dd if=/dev/hwrng bs=16 count=1 2>/dev/null | od -An -tx1 | tr -d '\n')"
+fi
+
+reboot -f

@@ -1,0 +1,207 @@
+#!/bin/bash
+# The guest-boot integration tests. Runs where KVM is real: directly, or
+# inside the nested harness (tests/guest/run-all.sh decides). Each case
+# boots the test guest with iovm and checks iovm's exit status, the guest's
+# own verdict, and, for disks, the image files on this side.
+#
+# usage: suite.sh IOVM KERNEL_DIR INITRAMFS_DIR [CASE...]
+set -uo pipefail
+
+IOVM=$1 KDIR=$2 IDIR=$3
+shift 3
+only=("$@")
+BZ=$KDIR/bzImage
+ELF=$KDIR/vmlinux
+INITRD=$IDIR/initramfs.cpio.gz
+WORK=$(mktemp -d /tmp/iovm-suite.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+pass=0 fail=0
+
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
+
+wanted() {
+	[ ${#only[@]} -eq 0 ] && return 0
+	local c
+	for c in "${only[@]}"; do [ "$c" = "$1" ] && return 0; done
+	return 1
+}
+
+# boot NAME EXPECTED_STATUS IOVM_ARGS...: run iovm, keep its output in
+# $WORK/NAME.log, and check its exit status and the guest's verdict line.
+boot() {
+	local name=$1 want=$2 rc
+	shift 2
+	echo "# $name: iovm run $*"
+	timeout 600 "$IOVM" run "$@" > "$WORK/$name.log" 2>&1 < /dev/null
+	rc=$?
+	last_log=$WORK/$name.log
+	if [ "$rc" -ne "$want" ]; then
+		not_ok "$name: iovm exited $rc, expected $want"
+		tail -n 40 "$last_log" | sed 's/^/#   /'
+		return 1
+	fi
+	if grep -q '^not ok' "$last_log"; then
+		not_ok "$name: the guest reported a failed check"
+		grep '^not ok\|^ok' "$last_log" | sed 's/^/#   /'
+		return 1
+	fi
+	grep '^ok - ' "$last_log" | sed 's/^/#   guest: /'
+	return 0
+}
+
+sha() { sha256sum | cut -d' ' -f1; }
+
+case_boot() {
+	boot boot 0 -k "$BZ" -i "$INITRD" -c 2 -m 256 \
+		-p "iovm.run=boot iovm.expect_cpus=2" || return
+	grep -q 'IOVM-TEST-RESULT: boot rc=0' "$last_log" ||
+		{ not_ok "boot: no verdict from the guest"; return; }
+	local mark uptime
+	mark=$(sed -n 's/.*guest mark after \([0-9]*\) ms.*/\1/p' "$last_log")
+	uptime=$(sed -n 's/.*init reached, uptime \([0-9.]*\) s.*/\1/p' "$last_log")
+	ok "boot: bzImage, 2 vCPUs, DT CPUs and IO-APIC seen; init after ${mark:-?} ms (guest uptime ${uptime:-?} s)"
+}
+
+case_boot_elf() {
+	boot boot-elf 0 -k "$ELF" -i "$INITRD" -c 1 -m 256 \
+		-p "iovm.run=boot iovm.expect_cpus=1" &&
+		ok "boot-elf: an ELF vmlinux boots the same way"
+}
+
+case_reboot() {
+	boot reboot 0 -k "$BZ" -i "$INITRD" -c 2 -m 256 -p "iovm.run=demo" &&
+	grep -q 'iovm: guest rebooted' "$last_log" &&
+		ok "reboot: 'reboot' in the guest ends iovm with status 0"
+}
+
+case_exit_status() {
+	boot exit-status 7 -k "$BZ" -i "$INITRD" -m 128 -p "iovm.run=exit7" &&
+		ok "exit-status: the guest chose iovm's exit status (7)"
+}
+
+case_panic() {
+	boot panic 3 -k "$BZ" -i "$INITRD" -m 128 -p "iovm.run=panic" &&
+	grep -q 'guest kernel panicked' "$last_log" &&
+		ok "panic: a guest kernel panic ends iovm with status 3 (pvpanic)"
+}
+
+case_disk() {
+	local img=$WORK/disk.img want got
+	truncate -s 64M "$img"
+	boot disk 0 -k "$BZ" -i "$INITRD" -m 256 -d "$img" \
+		-p "iovm.run=disk" || return
+	want=$(yes iovm-disk-pattern | head -c 4194304 | sha)
+	got=$(dd if="$img" bs=65536 skip=16 count=64 2>/dev/null | sha)
+	if [ "$got" = "$want" ] &&
+	   grep -q "disk pattern sha256 $want" "$last_log"; then
+		ok "disk: the guest's 4 MiB pattern is in the image file (sha256 $got)"
+	else
+		not_ok "disk: image has sha256 $got, the pattern is $want"
+	fi
+}
+
+case_disk_ro() {
+	local img=$WORK/ro.img before after
+	yes iovm-read-only | head -c 8388608 > "$img"
+	before=$(sha < "$img")
+	boot disk-ro 0 -k "$BZ" -i "$INITRD" -m 256 -d "$img,ro" \
+		-p "iovm.run=disk-ro" || return
+	after=$(sha < "$img")
+	if [ "$before" = "$after" ]; then
+		ok "disk-ro: writes failed in the guest and the image is byte-identical"
+	else
+		not_ok "disk-ro: the read-only image changed"
+	fi
+}
+
+case_disks8() {
+	local args=() i bad=0
+	for i in 0 1 2 3 4 5 6 7; do
+		truncate -s $(( (i + 1) ))M "$WORK/d$i.img"
+		args+=(-d "$WORK/d$i.img,serial=iovm-disk-$i")
+	done
+	boot disks8 0 -k "$BZ" -i "$INITRD" -m 256 "${args[@]}" \
+		-p "iovm.run=disks8" || return
+	for i in 0 1 2 3 4 5 6 7; do
+		dd if="$WORK/d$i.img" bs=512 skip=8 count=1 2>/dev/null |
+			grep -q "iovm-marker-$i" || { bad=1;
+			not_ok "disks8: no marker in disk $i's image"; }
+	done
+	[ $bad -eq 0 ] && ok "disks8: eight disks, each with its size, serial and data"
+}
+
+case_discard() {
+	local img=$WORK/discard.img before after
+	yes iovm-discard | head -c 67108864 > "$img"
+	before=$(stat -c %b "$img")
+	boot discard 0 -k "$BZ" -i "$INITRD" -m 256 -d "$img" \
+		-p "iovm.run=discard" || return
+	after=$(stat -c %b "$img")
+	# 32 MiB is 65536 blocks of 512 bytes; allow for rounding.
+	if [ $((before - after)) -ge 60000 ]; then
+		ok "discard: blkdiscard punched holes in the image ($before -> $after blocks)"
+	else
+		not_ok "discard: image blocks $before -> $after, expected 32 MiB fewer"
+	fi
+}
+
+case_hwrng() {
+	boot hwrng 0 -k "$BZ" -i "$INITRD" -m 128 --rng -p "iovm.run=hwrng" &&
+		ok "hwrng: /dev/hwrng returns data from virtio-rng"
+}
+
+case_virtio_console() {
+	boot virtio-console 0 -k "$BZ" -i "$INITRD" -m 128 --console virtio \
+		-p "iovm.run=console" &&
+	grep -q 'IOVM-TEST-RESULT: console rc=0' "$last_log" &&
+		ok "virtio-console: the guest's console output came through hvc0"
+}
+
+# interactive NAME ARGS...: boot to the shell, type a command once init is
+# up, and expect its output; then type reboot.
+interactive() {
+	local name=$1 fifo=$WORK/$1.in rc i
+	shift
+	mkfifo "$fifo"
+	echo "# $name: iovm run $* (typing into the console)"
+	timeout 600 "$IOVM" run "$@" < "$fifo" > "$WORK/$name.log" 2>&1 &
+	local pid=$!
+	exec 9> "$fifo"
+	for i in $(seq 1200); do
+		grep -q 'init reached' "$WORK/$name.log" && break
+		sleep 0.5
+	done
+	sleep 2
+	printf 'echo iovm-typed-$((6 * 7))\n' >&9
+	for i in $(seq 120); do
+		grep -q 'iovm-typed-42' "$WORK/$name.log" && break
+		sleep 0.5
+	done
+	printf 'reboot -f\n' >&9
+	wait "$pid"
+	rc=$?
+	exec 9>&-
+	if [ "$rc" -eq 0 ] && grep -q 'iovm-typed-42' "$WORK/$name.log"; then
+		ok "$name: typed a command into the guest's shell and saw its output"
+	else
+		not_ok "$name: exit $rc; typed input did not come back"
+		tail -n 30 "$WORK/$name.log" | sed 's/^/#   /'
+	fi
+}
+
+case_serial_input() {
+	interactive serial-input -k "$BZ" -i "$INITRD" -m 128
+}
+
+case_virtio_console_input() {
+	interactive virtio-console-input -k "$BZ" -i "$INITRD" -m 128 \
+		--console virtio
+}
+
+for c in boot boot_elf reboot exit_status panic disk disk_ro disks8 \
+	 discard hwrng virtio_console serial_input virtio_console_input; do
+	wanted "$c" && "case_$c"
+done
+echo "guest: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
