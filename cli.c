@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "log.h"
 
 const char cli_usage[] =
 	"usage: iovm COMMAND [OPTIONS]\n"
@@ -30,13 +31,18 @@ const char cli_run_usage[] =
 	"  -p, --params ARGS   appended to the default kernel command line\n"
 	"  -m, --mem SIZE      guest RAM: MiB, or with M/G/T suffix (default 512M)\n"
 	"  -c, --cpus N        vCPUs (default 1)\n"
-	"  -d, --disk FILE[,ro][,serial=ID]\n"
-	"                      a virtio-blk disk on a raw image (repeatable, up to 16)\n"
+	"  -d, --disk FILE[,ro][,serial=ID][,iommu=off]\n"
+	"                      a virtio-blk disk on a raw image (repeatable, up to 16);\n"
+	"                      iommu=off keeps it outside the virtio-iommu\n"
+	"      --iommu         put every virtio device behind a virtio-iommu that\n"
+	"                      enforces the guest's DMA mappings\n"
 	"      --rng           a virtio-rng device (the guest's /dev/hwrng)\n"
 	"      --console serial|virtio\n"
 	"                      the guest console: ttyS0 (default) or virtio hvc0\n"
 	"      --dump-dtb FILE write the guest's device tree blob to FILE\n"
-	"      --debug         log VM exits and set-up details to stderr\n"
+	"      --debug         log set-up details, unhandled exits, and at exit the\n"
+	"                      IOMMU's domains, endpoints and counters, to stderr\n"
+	"      --trace iommu   log every IOMMU request and fault, one line each\n"
 	"  -h, --help          this help\n"
 	"\n"
 	"exit status:\n"
@@ -158,6 +164,7 @@ static enum cli_result parse_disk(const char *arg, struct vm_config *cfg,
 	d = &cfg->disks[cfg->nr_disks];
 	memset(d, 0, sizeof(*d));
 	snprintf(d->name, sizeof(d->name), "blk%u", cfg->nr_disks);
+	d->test_bogus_sector = -1;
 	/* The path keeps pointing into argv; options are split off a copy. */
 	opts = strchr(arg, ',');
 	if (opts == arg || !*arg)
@@ -176,6 +183,24 @@ static enum cli_result parse_disk(const char *arg, struct vm_config *cfg,
 	     opt = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(opt, "ro")) {
 			d->read_only = true;
+		} else if (!strcmp(opt, "iommu=off")) {
+			d->no_iommu = true;
+		} else if (!strcmp(opt, "iommu=on")) {
+			d->no_iommu = false;
+		} else if (!strncmp(opt, "test-bogus-iova=", 16)) {
+			char *end;
+
+			errno = 0;
+			d->test_bogus_sector = (int64_t)strtoll(opt + 16, &end,
+								10);
+			if (errno || *end || end == opt + 16 ||
+			    d->test_bogus_sector < 0) {
+				enum cli_result r = fail(err, errlen,
+					"--disk %s: test-bogus-iova= takes a sector number",
+					arg);
+				free(opts);
+				return r;
+			}
 		} else if (!strncmp(opt, "serial=", 7)) {
 			if (strlen(opt + 7) > DISK_SERIAL_MAX) {
 				enum cli_result r = fail(err, errlen,
@@ -187,7 +212,7 @@ static enum cli_result parse_disk(const char *arg, struct vm_config *cfg,
 			strcpy(d->serial, opt + 7);
 		} else {
 			enum cli_result r = fail(err, errlen,
-				"--disk %s: unknown option '%s' (expected ro or serial=ID)",
+				"--disk %s: unknown option '%s' (expected ro, serial=ID or iommu=off)",
 				arg, opt);
 			free(opts);
 			return r;
@@ -210,6 +235,15 @@ static enum cli_result parse_console(const char *arg, struct vm_config *cfg,
 	return CLI_OK;
 }
 
+static enum cli_result parse_trace(const char *arg, struct vm_config *cfg,
+				   char *err, size_t errlen)
+{
+	if (strcmp(arg, "iommu"))
+		return fail(err, errlen, "--trace %s: expected iommu", arg);
+	cfg->trace |= TRACE_IOMMU;
+	return CLI_OK;
+}
+
 void cli_config_free(struct vm_config *cfg)
 {
 	unsigned int i;
@@ -222,7 +256,8 @@ void cli_config_free(struct vm_config *cfg)
 enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 			      uint64_t host_ram, char *err, size_t errlen)
 {
-	enum { OPT_DUMP_DTB = 256, OPT_DEBUG, OPT_RNG, OPT_CONSOLE };
+	enum { OPT_DUMP_DTB = 256, OPT_DEBUG, OPT_RNG, OPT_CONSOLE, OPT_IOMMU,
+	       OPT_TRACE };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -231,6 +266,8 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "iommu", no_argument, NULL, OPT_IOMMU },
+		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
@@ -269,6 +306,12 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 			break;
 		case OPT_RNG:
 			cfg->rng = true;
+			break;
+		case OPT_IOMMU:
+			cfg->iommu = true;
+			break;
+		case OPT_TRACE:
+			r = parse_trace(optarg, cfg, err, errlen);
 			break;
 		case OPT_CONSOLE:
 			r = parse_console(optarg, cfg, err, errlen);

@@ -7,6 +7,7 @@
 #include "log.h"
 
 bool log_debug_enabled;
+unsigned int log_trace_mask;
 
 /*
  * One line per message, built in a buffer and written with a single write()

@@ -10,6 +10,12 @@
 
 extern bool log_debug_enabled;
 
+/* --trace SUBSYSTEM: one line per event, off by default. */
+enum log_trace {
+	TRACE_IOMMU = 1 << 0,
+};
+extern unsigned int log_trace_mask;
+
 void log_msg(const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -20,6 +26,12 @@ void log_msg(const char *level, const char *fmt, ...)
 	do {							\
 		if (__builtin_expect(log_debug_enabled, 0))	\
 			log_msg("debug", __VA_ARGS__);		\
+	} while (0)
+
+#define pr_trace(bit, ...)					\
+	do {							\
+		if (__builtin_expect(log_trace_mask & (bit), 0))	\
+			log_msg("trace", __VA_ARGS__);		\
 	} while (0)
 
 #endif

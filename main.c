@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "kvm/kvm.h"
+#include "iommu/iommu.h"
 #include "virtio/virtio.h"
 #include "log.h"
 
@@ -141,11 +142,18 @@ static void main_loop(struct vm *vm, int sfd)
 }
 
 /* The virtio devices the command line asked for. */
-static int devices_create(struct vm *vm, const struct vm_config *cfg)
+static int devices_create(struct vm *vm, const struct vm_config *cfg,
+			  struct viommu **iommu)
 {
 	unsigned int i;
 	int err = 0;
 
+	/* The IOMMU first: devices behind it attach as they are created. */
+	if (cfg->iommu) {
+		err = viommu_create(vm, iommu);
+		if (err)
+			return err;
+	}
 	err = blk_check_unique(cfg->disks, cfg->nr_disks);
 	for (i = 0; i < cfg->nr_disks && !err; i++)
 		err = blk_create(vm, &cfg->disks[i]);
@@ -167,6 +175,7 @@ static int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
 	struct vm *vm = NULL;
+	struct viommu *iommu = NULL;
 	char err[512];
 	sigset_t set;
 	int sfd, status;
@@ -185,6 +194,7 @@ static int cmd_run(int argc, char **argv)
 		break;
 	}
 	log_debug_enabled = cfg.debug;
+	log_trace_mask = cfg.trace;
 
 	/* Every thread inherits these blocked; only signalfd sees them. */
 	sfd = signals_fd(&set);
@@ -196,7 +206,7 @@ static int cmd_run(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);	/* the vCPU kick: vCPU threads only */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	if (vm_create(&vm, &cfg) || devices_create(vm, &cfg) ||
+	if (vm_create(&vm, &cfg) || devices_create(vm, &cfg, &iommu) ||
 	    vm_prepare(vm)) {
 		vm_destroy(vm);
 		close(sfd);
@@ -211,6 +221,8 @@ static int cmd_run(int argc, char **argv)
 		main_loop(vm, sfd);
 	status = vm_stop(vm);
 	term_restore();
+	if (iommu && cfg.debug)
+		viommu_print_stats(iommu, stderr);
 	vm_destroy(vm);
 	close(sfd);
 	cli_config_free(&cfg);

@@ -109,7 +109,8 @@ struct disk_config {
 	char name[16];			/* "blk0": logs, thread names */
 	char serial[DISK_SERIAL_MAX + 1];
 	bool read_only;
-	bool iommu;			/* behind the virtio-iommu */
+	bool no_iommu;			/* iommu=off: outside the virtio-iommu */
+	int64_t test_bogus_sector;	/* test switch, see --test-bogus-iova */
 };
 
 enum console_kind {
@@ -129,6 +130,8 @@ struct vm_config {
 	struct disk_config disks[VM_MAX_DISKS];
 	unsigned int nr_disks;
 	bool rng;			/* a virtio-rng device */
+	bool iommu;			/* --iommu: devices behind a virtio-iommu */
+	unsigned int trace;		/* --trace: enum log_trace bits */
 };
 
 struct vcpu {
@@ -171,6 +174,9 @@ struct vm {
 	size_t (*console_in)(void *opaque, const uint8_t *buf, size_t len);
 	void *console_in_opaque;
 	int console_space_fd;	/* readable when console_in has room again */
+	/* The virtio-iommu, if any: puts a virtio device behind it. */
+	void *iommu;
+	int (*iommu_attach)(void *iommu, void *virtio_dev);
 	struct timespec start;	/* when iovm started, for boot timing */
 
 	/* Shutdown: the first writer of exit_status wins; exit_efd wakes main. */
@@ -195,6 +201,11 @@ int vm_irq_line(struct vm *vm, unsigned int gsi, bool level);
 /* Reserve a 4 KiB MMIO window and an IO-APIC pin for a new device. */
 int vm_alloc_device(struct vm *vm, uint64_t *mmio_base, unsigned int *irq);
 double vm_elapsed_ms(const struct vm *vm);
+/*
+ * FNV-1a over guest RAM [gpa, gpa + len), skipping what is not RAM: for
+ * tests that prove a region was not written. Not a device access path.
+ */
+uint64_t vm_ram_checksum(const struct vm *vm, uint64_t gpa, uint64_t len);
 
 /* ---- legacy devices ---- */
 

@@ -463,3 +463,16 @@ double vm_elapsed_ms(const struct vm *vm)
 	return (now.tv_sec - vm->start.tv_sec) * 1e3 +
 	       (now.tv_nsec - vm->start.tv_nsec) / 1e6;
 }
+
+uint64_t vm_ram_checksum(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL, i;
+
+	for (i = 0; i < len; i++) {
+		const uint8_t *p = guest_mem_ptr(&vm->mem, gpa + i, 1);
+
+		h ^= p ? *p : 0;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

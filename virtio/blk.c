@@ -91,6 +91,8 @@ static void blk_finish(struct blk_dev *b, struct blk_req *r, uint8_t status)
 		     r->type == VIRTIO_BLK_T_GET_ID))
 			used += (uint32_t)r->len;
 	}
+	/* Done with the request's mapped buffers: UNMAP may go ahead. */
+	dma_release(&b->vdev.dma);
 	virtio_complete(&b->vdev, blk_vq(b), r->head, used);
 }
 
@@ -196,6 +198,37 @@ static void blk_submit(struct blk_dev *b, int n)
 	}
 }
 
+/*
+ * Test switch (--disk FILE,test-bogus-iova=SECTOR): the first read of
+ * SECTOR has its data buffer moved to an IOVA the guest never mapped, as
+ * a buggy or hostile device would. The access must fault and the request
+ * fail; iovm logs checksums of the guest RAM around that address (were it
+ * taken as guest-physical) before and after, to show nothing was written.
+ */
+#define BOGUS_IOVA	0x4000000ULL	/* 64 MiB: RAM, never an IOVA Linux picks */
+#define BOGUS_AROUND	0x10000ULL
+
+static enum blk_parse blk_test_bogus_iova(struct blk_dev *b,
+					  struct blk_req *r)
+{
+	struct vq_chain *c = &b->chain;
+	uint64_t before, after, len = r->len + 2 * BOGUS_AROUND;
+	enum blk_parse p;
+
+	b->disk.test_bogus_sector = -1;		/* one request only */
+	before = vm_ram_checksum(b->vdev.vm, BOGUS_IOVA - BOGUS_AROUND, len);
+	c->buf[c->nr_readable].addr = BOGUS_IOVA;
+	p = blk_req_parse(c, &b->vdev.dma, &b->geo, r);
+	after = vm_ram_checksum(b->vdev.vm, BOGUS_IOVA - BOGUS_AROUND, len);
+	pr_info("%s: test-bogus-iova: read of sector %llu redirected to IOVA 0x%llx: %s; guest RAM around it %s (checksum %016llx -> %016llx)",
+		b->vdev.name, (unsigned long long)r->sector,
+		(unsigned long long)BOGUS_IOVA,
+		p == BLK_EXECUTE ? "ACCEPTED" : "refused",
+		before == after ? "unchanged" : "CHANGED",
+		(unsigned long long)before, (unsigned long long)after);
+	return p;
+}
+
 static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
 {
 	struct blk_dev *b = vdev->priv;
@@ -217,8 +250,16 @@ static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
 			continue;
 		}
 		struct blk_req *r = &b->reqs[b->chain.head];
+		enum blk_parse p;
 
-		switch (blk_req_parse(&b->chain, &vdev->dma, &b->geo, r)) {
+		/* Held from before the first translation to completion. */
+		dma_hold(&vdev->dma);
+		p = blk_req_parse(&b->chain, &vdev->dma, &b->geo, r);
+		if (b->disk.test_bogus_sector >= 0 && p == BLK_EXECUTE &&
+		    r->type == VIRTIO_BLK_T_IN &&
+		    r->sector == (uint64_t)b->disk.test_bogus_sector)
+			p = blk_test_bogus_iova(b, r);
+		switch (p) {
 		case BLK_EXECUTE:
 			if (blk_prepare(b, r, &b->iocbs[r->head]))
 				b->batch[n++] = &b->iocbs[r->head];
@@ -227,6 +268,7 @@ static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
 			blk_finish(b, r, r->status);
 			break;
 		case BLK_DROP:
+			dma_release(&vdev->dma);
 			virtio_complete(vdev, vq, r->head, 0);
 			break;
 		}
@@ -263,6 +305,8 @@ static void blk_reap(struct blk_dev *b, bool complete)
 			if (complete)
 				blk_finish(b, r, ok ? VIRTIO_BLK_S_OK :
 						      VIRTIO_BLK_S_IOERR);
+			else
+				dma_release(&b->vdev.dma);
 		}
 	}
 }
@@ -414,7 +458,8 @@ int blk_create(struct vm *vm, const struct disk_config *disk)
 	b->vdev.queue_max = BLK_QUEUE_SIZE;
 	b->vdev.ops = &blk_ops;
 	b->vdev.priv = b;
-	b->vdev.iommu_endpoint = -1;	/* the virtio-iommu issue sets it */
+	b->vdev.iommu_endpoint = -1;
+	b->vdev.want_iommu = vm->cfg->iommu && !disk->no_iommu;
 
 	err = virtio_mmio_init(vm, &b->vdev);
 	if (!err)

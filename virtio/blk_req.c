@@ -42,6 +42,9 @@ static int map_part(const struct vq_chain *c, const struct dma_space *dma,
 		take = b->len - skip;
 		if (take > len)
 			take = len;
+		/* Past the header of a buffer that ends beyond 2^64. */
+		if (b->addr + skip < b->addr)
+			return -EFAULT;
 		n = dma_map(dma, b->addr + skip, take, dir, r->iov + r->iovcnt,
 			    BLK_MAX_IOV - r->iovcnt);
 		if (n < 0)
@@ -155,6 +158,9 @@ enum blk_parse blk_req_parse(const struct vq_chain *c,
 	if (!last->len)
 		return BLK_DROP;
 	r->status_addr = last->addr + last->len - 1;
+	/* A buffer past 2^64 has no last byte; its end must not wrap to 0. */
+	if (r->status_addr < last->addr)
+		return BLK_DROP;
 	if (dma_map(dma, r->status_addr, 1, DMA_TO_GUEST, &probe, 1) != 1)
 		return BLK_DROP;
 	r->has_status = true;

@@ -154,6 +154,7 @@ int console_create(struct vm *vm)
 	c->vdev.ops = &console_ops;
 	c->vdev.priv = c;
 	c->vdev.iommu_endpoint = -1;
+	c->vdev.want_iommu = vm->cfg->iommu;
 
 	vm->console_in = console_input;
 	vm->console_in_opaque = c;

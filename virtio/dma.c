@@ -8,6 +8,7 @@ void dma_space_identity(struct dma_space *s, const struct guest_mem *mem)
 {
 	s->mem = mem;
 	s->translate = NULL;
+	s->hold = s->release = NULL;
 	s->opaque = NULL;
 }
 

@@ -33,11 +33,32 @@ typedef int (*dma_translate_fn)(void *opaque, uint64_t addr, uint64_t len,
 				enum dma_dir dir, uint64_t *gpa,
 				uint64_t *contig);
 
+/*
+ * Hold/release bracket the life of a request whose buffers were mapped:
+ * from before the first translation until the device is done with the
+ * host pointers. The IOMMU waits for holds to drain before it completes
+ * an UNMAP or DETACH, so no access through a removed mapping outlives it.
+ */
+typedef void (*dma_hold_fn)(void *opaque);
+
 struct dma_space {
 	const struct guest_mem *mem;
 	dma_translate_fn translate;	/* NULL: identity */
+	dma_hold_fn hold, release;	/* NULL with identity */
 	void *opaque;
 };
+
+static inline void dma_hold(const struct dma_space *s)
+{
+	if (s->hold)
+		s->hold(s->opaque);
+}
+
+static inline void dma_release(const struct dma_space *s)
+{
+	if (s->release)
+		s->release(s->opaque);
+}
 
 void dma_space_identity(struct dma_space *s, const struct guest_mem *mem);
 

@@ -427,6 +427,11 @@ int virtio_mmio_init(struct vm *vm, struct virtio_dev *vdev)
 	}
 	if (!vdev->dma.mem)
 		dma_space_identity(&vdev->dma, &vm->mem);
+	if (vdev->want_iommu && vm->iommu_attach) {
+		err = vm->iommu_attach(vm->iommu, vdev);
+		if (err)
+			return err;
+	}
 	vdev->host_features |= BIT_ULL(VIRTIO_F_VERSION_1);
 	pthread_mutex_init(&vdev->lock, NULL);
 

@@ -85,5 +85,6 @@ int rng_create(struct vm *vm)
 	r->vdev.ops = &rng_ops;
 	r->vdev.priv = r;
 	r->vdev.iommu_endpoint = -1;
+	r->vdev.want_iommu = vm->cfg->iommu;
 	return virtio_mmio_init(vm, &r->vdev);
 }

@@ -102,6 +102,7 @@ struct virtio_dev {
 	uint32_t features_sel, driver_features_sel, queue_sel;
 	struct io_loop *loop;
 	int iommu_endpoint;		/* -1: not behind the virtio-iommu */
+	bool want_iommu;		/* put me behind the virtio-iommu */
 };
 
 /*

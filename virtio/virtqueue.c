@@ -29,15 +29,8 @@ struct vring_used_elem {
 #define USED_RING(i)		(4 + 8 * (uint64_t)(i))
 
 /* The trailing event fields sit right after each ring. */
-static uint64_t used_event_addr(const struct virtqueue *vq)
-{
-	return vq->avail + AVAIL_RING(vq->size);
-}
-
-static uint64_t avail_event_addr(const struct virtqueue *vq)
-{
-	return vq->used + USED_RING(vq->size);
-}
+#define USED_EVENT(vq)		AVAIL_RING((vq)->size)
+#define AVAIL_EVENT(vq)		USED_RING((vq)->size)
 
 void vq_reset(struct virtqueue *vq)
 {
@@ -47,19 +40,43 @@ void vq_reset(struct virtqueue *vq)
 	vq->dma = dma;
 }
 
-static int read16(const struct virtqueue *vq, uint64_t addr, uint16_t *v)
+/*
+ * Ring memory is addressed as a ring's base plus an offset. A ring the
+ * guest placed near the top of the address space must not have that sum
+ * wrap to a small address: the access faults instead. (dma_*() reject a
+ * range that wraps, but cannot tell a wrapped sum from an honest address.)
+ */
+static int ring_read(const struct virtqueue *vq, uint64_t base, uint64_t off,
+		     void *v, size_t len)
 {
-	return dma_read(vq->dma, addr, v, sizeof(*v));
+	if (base + off < base)
+		return -EFAULT;
+	return dma_read(vq->dma, base + off, v, len);
 }
 
-static int write16(const struct virtqueue *vq, uint64_t addr, uint16_t v)
+static int ring_write(const struct virtqueue *vq, uint64_t base, uint64_t off,
+		      const void *v, size_t len)
 {
-	return dma_write(vq->dma, addr, &v, sizeof(v));
+	if (base + off < base)
+		return -EFAULT;
+	return dma_write(vq->dma, base + off, v, len);
+}
+
+static int read16(const struct virtqueue *vq, uint64_t base, uint64_t off,
+		  uint16_t *v)
+{
+	return ring_read(vq, base, off, v, sizeof(*v));
+}
+
+static int write16(const struct virtqueue *vq, uint64_t base, uint64_t off,
+		   uint16_t v)
+{
+	return ring_write(vq, base, off, &v, sizeof(v));
 }
 
 static int read_avail_idx(const struct virtqueue *vq, uint16_t *idx)
 {
-	int err = read16(vq, vq->avail + AVAIL_IDX, idx);
+	int err = read16(vq, vq->avail, AVAIL_IDX, idx);
 
 	/* Ring entries are read only after the index that published them. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
@@ -111,8 +128,8 @@ static int walk_table(const struct virtqueue *vq, uint64_t table, uint32_t n,
 	for (;;) {
 		if (i >= n || ++seen > n)
 			return -ELOOP;
-		if (dma_read(vq->dma, table + (uint64_t)i * sizeof(d), &d,
-			     sizeof(d)))
+		if (ring_read(vq, table, (uint64_t)i * sizeof(d), &d,
+			      sizeof(d)))
 			return -EFAULT;
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
 			uint32_t entries = d.len / sizeof(d);
@@ -146,7 +163,7 @@ enum vq_status vq_pop(struct virtqueue *vq, struct vq_chain *c)
 	/* More entries than the ring holds: the index was scribbled on. */
 	if ((uint16_t)(avail_idx - vq->last_avail) > vq->size)
 		return VQ_BROKEN;
-	if (read16(vq, vq->avail + AVAIL_RING(vq->last_avail % vq->size),
+	if (read16(vq, vq->avail, AVAIL_RING(vq->last_avail % vq->size),
 		   &head))
 		return VQ_BROKEN;
 	if (head >= vq->size)
@@ -164,14 +181,14 @@ enum vq_status vq_pop(struct virtqueue *vq, struct vq_chain *c)
 int vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 {
 	struct vring_used_elem e = { head, len };
-	uint64_t at = vq->used + USED_RING(vq->used_idx % vq->size);
 
-	if (dma_write(vq->dma, at, &e, sizeof(e)))
+	if (ring_write(vq, vq->used, USED_RING(vq->used_idx % vq->size), &e,
+		       sizeof(e)))
 		return -EFAULT;
 	/* The element must be visible before the index that publishes it. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	vq->used_idx++;
-	return write16(vq, vq->used + USED_IDX, vq->used_idx);
+	return write16(vq, vq->used, USED_IDX, vq->used_idx);
 }
 
 bool vq_should_notify(struct virtqueue *vq)
@@ -184,13 +201,13 @@ bool vq_should_notify(struct virtqueue *vq)
 	vq->signalled_used = new;
 	vq->signalled_valid = true;
 	if (!vq->event_idx) {
-		if (read16(vq, vq->avail + AVAIL_FLAGS, &flags))
+		if (read16(vq, vq->avail, AVAIL_FLAGS, &flags))
 			return true;
 		return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
 	}
 	if (!valid)
 		return true;
-	if (read16(vq, used_event_addr(vq), &event))
+	if (read16(vq, vq->avail, USED_EVENT(vq), &event))
 		return true;
 	/* vring_need_event(): did we just cross the driver's used_event? */
 	return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
@@ -201,10 +218,10 @@ int vq_enable_notify(struct virtqueue *vq, bool enable)
 	int err;
 
 	if (vq->event_idx) {
-		err = enable ? write16(vq, avail_event_addr(vq),
+		err = enable ? write16(vq, vq->used, AVAIL_EVENT(vq),
 				       vq->last_avail) : 0;
 	} else {
-		err = write16(vq, vq->used + USED_FLAGS,
+		err = write16(vq, vq->used, USED_FLAGS,
 			      enable ? 0 : VRING_USED_F_NO_NOTIFY);
 	}
 	/* The driver must see this before we look at avail->idx again. */

@@ -1,7 +1,11 @@
 #!/bin/sh
-# A read-only disk (iovm --disk FILE,ro): the kernel sees it read-only, and
-# a write forced past that (blockdev --setrw, O_DIRECT) fails with an I/O
-# error from the device itself. The host checks the image is unchanged.
+# A read-only disk (iovm --disk FILE,ro): the device offers VIRTIO_BLK_F_RO,
+# so the kernel marks the disk read-only and refuses writes before they
+# reach the device; a write forced past the block device's own flag
+# (blockdev --setrw, O_DIRECT) still fails, since Linux 6.1 keeps the
+# disk-level flag. The device answers any write that does reach it with
+# VIRTIO_BLK_S_IOERR (tests/unit/test_blk_req.c). The host checks that the
+# image is unchanged.
 failed=0
 pass() { echo "ok - $*"; }
 fail() { echo "not ok - $*"; failed=1; }
@@ -19,10 +23,8 @@ fi
 blockdev --setrw /dev/vda
 if dd if=/dev/zero of=/dev/vda bs=4096 count=1 oflag=direct 2>/tmp/err; then
 	fail "a forced write to the read-only disk succeeded"
-elif grep -q -i "i/o error" /tmp/err; then
-	pass "a forced write failed with an I/O error: $(cat /tmp/err | head -1)"
 else
-	fail "a forced write failed, but not with an I/O error: $(cat /tmp/err)"
+	pass "a forced write failed too: $(head -1 /tmp/err)"
 fi
 if dd if=/dev/vda of=/dev/null bs=65536 count=16 2>/dev/null; then
 	pass "reading the read-only disk works"

@@ -199,8 +199,65 @@ case_virtio_console_input() {
 		--console virtio
 }
 
+# iommu_disk MODE: the disk test behind the virtio-iommu, then iovm's
+# counters: the guest's maps and unmaps, and no fault.
+iommu_disk() {
+	local mode=$1 strict=$2 img=$WORK/iommu-$1.img want got stats
+	truncate -s 64M "$img"
+	boot "iommu-$mode" 0 -k "$BZ" -i "$INITRD" -m 256 --iommu --debug \
+		-d "$img,serial=iommu-disk" \
+		-d "$WORK/iommu-$mode-off.img,iommu=off" \
+		-p "iovm.run=iommu iovm.expect_groups=1 iommu.strict=$strict iovm.disk_serial=iommu-disk" ||
+		return
+	want=$(yes iovm-disk-pattern | head -c 4194304 | sha)
+	got=$(dd if="$img" bs=65536 skip=16 count=64 2>/dev/null | sha)
+	stats=$(grep 'iommu: total maps' "$last_log")
+	local maps unmaps faults
+	maps=$(sed -n 's/.*total maps \([0-9]*\) unmaps.*/\1/p' <<< "$stats")
+	unmaps=$(sed -n 's/.*unmaps \([0-9]*\),.*/\1/p' <<< "$stats")
+	faults=$(grep -c 'faults [1-9]' "$last_log")
+	if [ "$got" != "$want" ]; then
+		not_ok "iommu-$mode: the image does not hold the guest's pattern"
+	elif [ "${maps:-0}" -eq 0 ] || [ "${unmaps:-0}" -eq 0 ]; then
+		not_ok "iommu-$mode: iovm counted maps=${maps:-?} unmaps=${unmaps:-?}"
+	elif [ "$faults" -ne 0 ]; then
+		not_ok "iommu-$mode: iovm counted faults in a clean run"
+		grep 'iommu:' "$last_log" | sed 's/^/#   /'
+	else
+		grep 'iovm: iommu:' "$last_log" | sed 's/^/#   /'
+		ok "iommu-$mode: disk test through the IOMMU (iommu.strict=$strict): $maps maps, $unmaps unmaps, 0 faults"
+	fi
+}
+
+case_iommu_strict() {
+	truncate -s 1M "$WORK/iommu-strict-off.img"
+	iommu_disk strict 1
+}
+
+case_iommu_lazy() {
+	truncate -s 1M "$WORK/iommu-lazy-off.img"
+	iommu_disk lazy 0
+}
+
+case_iommu_fault() {
+	local img=$WORK/fault.img
+	truncate -s 16M "$img"
+	boot iommu-fault 0 -k "$BZ" -i "$INITRD" -m 256 --iommu --debug \
+		-d "$img,test-bogus-iova=2048" -p "iovm.run=iommu-fault" ||
+		return
+	if grep -q 'test-bogus-iova: .*refused; guest RAM around it unchanged' \
+		"$last_log" && grep -q 'faults [1-9]' "$last_log"; then
+		grep 'test-bogus-iova\|iommu: endpoint' "$last_log" | sed 's/^/#   /'
+		ok "iommu-fault: an unmapped IOVA faulted, the read failed, guest RAM unchanged, the guest lived"
+	else
+		not_ok "iommu-fault: iovm did not report a refused access and a fault"
+		grep 'iovm:' "$last_log" | sed 's/^/#   /'
+	fi
+}
+
 for c in boot boot_elf reboot exit_status panic disk disk_ro disks8 \
-	 discard hwrng virtio_console serial_input virtio_console_input; do
+	 discard hwrng virtio_console serial_input virtio_console_input \
+	 iommu_strict iommu_lazy iommu_fault; do
 	wanted "$c" && "case_$c"
 done
 echo "guest: $pass passed, $fail failed"

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ATTACH, DETACH, MAP, UNMAP and PROBE (virtio 1.2, 5.13.6), one function
+ * each, on a private copy of the request. Statuses follow the spec's
+ * device requirements: an unknown domain or endpoint is NOENT, a domain ID
+ * outside domain_range or an IOVA outside input_range is RANGE, unknown
+ * flags and overlapping maps are INVAL, an UNMAP that would split a
+ * mapping is RANGE and removes nothing.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state.h"
+
+struct req_attach {
+	uint32_t domain, endpoint, flags;
+	uint8_t reserved[4];
+} __attribute__((packed));
+
+struct req_detach {
+	uint32_t domain, endpoint;
+	uint8_t reserved[8];
+} __attribute__((packed));
+
+struct req_map {
+	uint32_t domain;
+	uint64_t virt_start, virt_end, phys_start;
+	uint32_t flags;
+} __attribute__((packed));
+
+struct req_unmap {
+	uint32_t domain;
+	uint64_t virt_start, virt_end;
+	uint8_t reserved[4];
+} __attribute__((packed));
+
+struct req_probe {
+	uint32_t endpoint;
+	uint8_t reserved[64];
+} __attribute__((packed));
+
+struct probe_resv_mem {
+	uint16_t type, length;
+	uint8_t subtype;
+	uint8_t reserved[3];
+	uint64_t start, end;
+} __attribute__((packed));
+
+#define REQ_HEAD	4
+#define REQ_TAIL	4
+#define MAP_FLAGS	(MAP_READ | MAP_WRITE | MAP_MMIO)
+
+static struct viommu_endpoint *endpoint_get(struct viommu_state *s,
+					    uint32_t id)
+{
+	if (!id || id >= VIOMMU_MAX_ENDPOINTS || !s->endpoints[id].present)
+		return NULL;
+	return &s->endpoints[id];
+}
+
+static struct viommu_domain *domain_get(struct viommu_state *s, uint32_t id)
+{
+	if (id < VIOMMU_DOMAIN_FIRST || id > VIOMMU_DOMAIN_LAST)
+		return NULL;
+	return s->domains[id];
+}
+
+static void domain_put(struct viommu_state *s, struct viommu_domain *d)
+{
+	/* The last endpoint gone: the domain and its mappings go too. */
+	if (d->nr_endpoints)
+		return;
+	s->domains[d->id] = NULL;
+	mapping_clear(&d->maps);
+	free(d);
+}
+
+/* Wait until no request of @d's endpoints has mapped buffers in flight. */
+static void drain_domain(struct viommu_state *s, struct viommu_domain *d,
+			 struct viommu_endpoint *only)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&s->hold_lock);
+	for (i = 1; i < VIOMMU_MAX_ENDPOINTS; i++) {
+		struct viommu_endpoint *ep = &s->endpoints[i];
+
+		if (!ep->present || (only && ep != only) ||
+		    (!only && ep->domain != d))
+			continue;
+		while (atomic_load(&ep->holds))
+			pthread_cond_wait(&s->hold_cond, &s->hold_lock);
+	}
+	pthread_mutex_unlock(&s->hold_lock);
+}
+
+static void detach(struct viommu_state *s, struct viommu_endpoint *ep)
+{
+	struct viommu_domain *d = ep->domain;
+
+	if (!d)
+		return;
+	ep->domain = NULL;
+	d->nr_endpoints--;
+	domain_put(s, d);
+}
+
+static uint8_t do_attach(struct viommu_state *s, const struct req_attach *r)
+{
+	struct viommu_endpoint *ep = endpoint_get(s, r->endpoint);
+	bool bypass = r->flags & VIRTIO_IOMMU_ATTACH_F_BYPASS;
+	struct viommu_domain *d;
+
+	if (!ep)
+		return VIRTIO_IOMMU_S_NOENT;
+	if (r->domain < VIOMMU_DOMAIN_FIRST || r->domain > VIOMMU_DOMAIN_LAST)
+		return VIRTIO_IOMMU_S_RANGE;
+	if (r->flags & ~VIRTIO_IOMMU_ATTACH_F_BYPASS)
+		return VIRTIO_IOMMU_S_INVAL;
+	if (bypass && !s->allow_bypass_flag)
+		return VIRTIO_IOMMU_S_INVAL;
+	d = s->domains[r->domain];
+	if (d && d->bypass != bypass)
+		return VIRTIO_IOMMU_S_INVAL;
+	if (ep->domain == d && d)
+		return VIRTIO_IOMMU_S_OK;
+	if (!d) {
+		d = calloc(1, sizeof(*d));
+		if (!d)
+			return VIRTIO_IOMMU_S_NOMEM;
+		d->id = r->domain;
+		d->bypass = bypass;
+		s->domains[r->domain] = d;
+	}
+	/* Attaching moves the endpoint: its old domain no longer applies. */
+	d->nr_endpoints++;
+	detach(s, ep);
+	ep->domain = d;
+	return VIRTIO_IOMMU_S_OK;
+}
+
+static uint8_t do_detach(struct viommu_state *s, const struct req_detach *r)
+{
+	struct viommu_endpoint *ep = endpoint_get(s, r->endpoint);
+	struct viommu_domain *d = domain_get(s, r->domain);
+
+	if (!ep || !d)
+		return VIRTIO_IOMMU_S_NOENT;
+	if (ep->domain != d)
+		return VIRTIO_IOMMU_S_INVAL;
+	detach(s, ep);
+	return VIRTIO_IOMMU_S_OK;
+}
+
+static bool page_aligned(uint64_t v)
+{
+	return !(v & (VIOMMU_PAGE_SIZE - 1));
+}
+
+static uint8_t do_map(struct viommu_state *s, const struct req_map *r)
+{
+	struct viommu_domain *d = domain_get(s, r->domain);
+	int err;
+
+	if (!d)
+		return VIRTIO_IOMMU_S_NOENT;
+	if (d->bypass)
+		return VIRTIO_IOMMU_S_INVAL;
+	if (r->flags & ~MAP_FLAGS || (r->flags & MAP_MMIO && !s->allow_mmio))
+		return VIRTIO_IOMMU_S_INVAL;
+	if (r->virt_end < r->virt_start)
+		return VIRTIO_IOMMU_S_INVAL;
+	if (!page_aligned(r->virt_start) || !page_aligned(r->phys_start) ||
+	    !page_aligned(r->virt_end + 1))
+		return VIRTIO_IOMMU_S_RANGE;
+	/* The input range starts at 0, so only its end can be exceeded. */
+	if (r->virt_end > VIOMMU_INPUT_END)
+		return VIRTIO_IOMMU_S_RANGE;
+	/* The physical side must not wrap either. */
+	if (r->phys_start + (r->virt_end - r->virt_start) < r->phys_start)
+		return VIRTIO_IOMMU_S_RANGE;
+	if (d->maps.count >= VIOMMU_MAX_MAPPINGS)
+		return VIRTIO_IOMMU_S_NOMEM;
+	err = mapping_insert(&d->maps, r->virt_start, r->virt_end,
+			     r->phys_start, r->flags);
+	if (err == -EEXIST)
+		return VIRTIO_IOMMU_S_INVAL;
+	if (err)
+		return VIRTIO_IOMMU_S_NOMEM;
+	atomic_fetch_add(&d->stats.maps, 1);
+	s->total_maps++;
+	return VIRTIO_IOMMU_S_OK;
+}
+
+static uint8_t do_unmap(struct viommu_state *s, const struct req_unmap *r,
+			struct viommu_domain **drain)
+{
+	struct viommu_domain *d = domain_get(s, r->domain);
+	int64_t n;
+
+	if (!d)
+		return VIRTIO_IOMMU_S_NOENT;
+	if (d->bypass)
+		return VIRTIO_IOMMU_S_INVAL;
+	if (r->virt_end < r->virt_start)
+		return VIRTIO_IOMMU_S_INVAL;
+	n = mapping_remove_range(&d->maps, r->virt_start, r->virt_end);
+	if (n == -ERANGE)
+		return VIRTIO_IOMMU_S_RANGE;
+	if (n < 0)
+		return VIRTIO_IOMMU_S_INVAL;
+	if (n) {
+		atomic_fetch_add(&d->stats.unmaps, (uint64_t)n);
+		s->total_unmaps += n;
+		*drain = d;
+	}
+	return VIRTIO_IOMMU_S_OK;
+}
+
+static uint8_t do_probe(struct viommu_state *s, const struct req_probe *r,
+			uint8_t *props, size_t len)
+{
+	struct probe_resv_mem msi = {
+		.type = VIRTIO_IOMMU_PROBE_T_RESV_MEM,
+		.length = sizeof(msi) - 4,
+		.subtype = VIRTIO_IOMMU_RESV_MEM_T_MSI,
+		.start = VIOMMU_MSI_START,
+		.end = VIOMMU_MSI_END,
+	};
+
+	if (!endpoint_get(s, r->endpoint))
+		return VIRTIO_IOMMU_S_NOENT;
+	if (len < VIOMMU_PROBE_SIZE)
+		return VIRTIO_IOMMU_S_INVAL;
+	/* One property, then zeroes: type 0 ends the list. */
+	memset(props, 0, len);
+	memcpy(props, &msi, sizeof(msi));
+	return VIRTIO_IOMMU_S_OK;
+}
+
+/* The readable size each request type needs, head and body. */
+static size_t body_size(uint8_t type)
+{
+	switch (type) {
+	case VIRTIO_IOMMU_T_ATTACH:
+		return sizeof(struct req_attach);
+	case VIRTIO_IOMMU_T_DETACH:
+		return sizeof(struct req_detach);
+	case VIRTIO_IOMMU_T_MAP:
+		return sizeof(struct req_map);
+	case VIRTIO_IOMMU_T_UNMAP:
+		return sizeof(struct req_unmap);
+	case VIRTIO_IOMMU_T_PROBE:
+		return sizeof(struct req_probe);
+	}
+	return 0;
+}
+
+static uint8_t dispatch(struct viommu_state *s, uint8_t type,
+			const uint8_t *body, uint8_t *out, size_t out_len,
+			struct viommu_domain **drain,
+			struct viommu_endpoint **drain_ep)
+{
+	union {
+		struct req_attach attach;
+		struct req_detach detach;
+		struct req_map map;
+		struct req_unmap unmap;
+		struct req_probe probe;
+	} r;
+
+	memcpy(&r, body, body_size(type));
+	switch (type) {
+	case VIRTIO_IOMMU_T_ATTACH: {
+		struct viommu_endpoint *ep = endpoint_get(s, r.attach.endpoint);
+		uint8_t st = do_attach(s, &r.attach);
+
+		/* The endpoint left its old domain's mappings: drain it. */
+		if (st == VIRTIO_IOMMU_S_OK)
+			*drain_ep = ep;
+		return st;
+	}
+	case VIRTIO_IOMMU_T_DETACH: {
+		uint8_t st = do_detach(s, &r.detach);
+
+		if (st == VIRTIO_IOMMU_S_OK)
+			*drain_ep = endpoint_get(s, r.detach.endpoint);
+		return st;
+	}
+	case VIRTIO_IOMMU_T_MAP:
+		return do_map(s, &r.map);
+	case VIRTIO_IOMMU_T_UNMAP:
+		return do_unmap(s, &r.unmap, drain);
+	case VIRTIO_IOMMU_T_PROBE:
+		return do_probe(s, &r.probe, out, out_len - REQ_TAIL);
+	}
+	return VIRTIO_IOMMU_S_UNSUPP;
+}
+
+uint8_t viommu_request(struct viommu_state *s, const uint8_t *in,
+		       size_t in_len, uint8_t *out, size_t out_len)
+{
+	struct viommu_domain *drain = NULL;
+	struct viommu_endpoint *drain_ep = NULL;
+	uint8_t status, type;
+
+	if (out_len < REQ_TAIL)
+		return VIRTIO_IOMMU_S_DEVERR;	/* nowhere to say so */
+	memset(out + out_len - REQ_TAIL, 0, REQ_TAIL);
+	if (in_len < REQ_HEAD) {
+		status = VIRTIO_IOMMU_S_INVAL;
+		goto out;
+	}
+	type = in[0];
+	if (!body_size(type)) {
+		status = VIRTIO_IOMMU_S_UNSUPP;
+		goto out;
+	}
+	if (in_len < REQ_HEAD + body_size(type)) {
+		status = VIRTIO_IOMMU_S_INVAL;
+		goto out;
+	}
+	pthread_rwlock_wrlock(&s->lock);
+	status = dispatch(s, type, in + REQ_HEAD, out, out_len, &drain,
+			  &drain_ep);
+	pthread_rwlock_unlock(&s->lock);
+	/*
+	 * The mappings are gone for new accesses; requests that mapped them
+	 * before must finish before this request completes, so that after
+	 * completion nothing can reach memory through them.
+	 */
+	if (drain || drain_ep)
+		drain_domain(s, drain, drain_ep);
+out:
+	out[out_len - REQ_TAIL] = status;
+	return status;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The virtio-iommu's model, apart from the virtio device that carries
+ * requests to it: domains with their mappings, endpoints with the domain
+ * they are attached to, request execution, and the translation every
+ * device access behind the IOMMU goes through. Tested without a guest.
+ */
+#ifndef IOVM_IOMMU_STATE_H
+#define IOVM_IOMMU_STATE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../virtio/dma.h"
+#include "mapping.h"
+
+/* virtio 1.2, 5.13 */
+#define VIRTIO_IOMMU_F_INPUT_RANGE	0
+#define VIRTIO_IOMMU_F_DOMAIN_RANGE	1
+#define VIRTIO_IOMMU_F_MAP_UNMAP	2
+#define VIRTIO_IOMMU_F_BYPASS		3
+#define VIRTIO_IOMMU_F_PROBE		4
+#define VIRTIO_IOMMU_F_MMIO		5
+#define VIRTIO_IOMMU_F_BYPASS_CONFIG	6
+
+#define VIRTIO_IOMMU_T_ATTACH		1
+#define VIRTIO_IOMMU_T_DETACH		2
+#define VIRTIO_IOMMU_T_MAP		3
+#define VIRTIO_IOMMU_T_UNMAP		4
+#define VIRTIO_IOMMU_T_PROBE		5
+
+#define VIRTIO_IOMMU_S_OK		0
+#define VIRTIO_IOMMU_S_IOERR		1
+#define VIRTIO_IOMMU_S_UNSUPP		2
+#define VIRTIO_IOMMU_S_DEVERR		3
+#define VIRTIO_IOMMU_S_INVAL		4
+#define VIRTIO_IOMMU_S_RANGE		5
+#define VIRTIO_IOMMU_S_NOENT		6
+#define VIRTIO_IOMMU_S_FAULT		7
+#define VIRTIO_IOMMU_S_NOMEM		8
+
+#define VIRTIO_IOMMU_ATTACH_F_BYPASS	1
+
+#define VIRTIO_IOMMU_PROBE_T_RESV_MEM	1
+#define VIRTIO_IOMMU_RESV_MEM_T_MSI	1
+
+#define VIRTIO_IOMMU_FAULT_R_DOMAIN	1
+#define VIRTIO_IOMMU_FAULT_R_MAPPING	2
+#define VIRTIO_IOMMU_FAULT_F_READ	1
+#define VIRTIO_IOMMU_FAULT_F_WRITE	2
+#define VIRTIO_IOMMU_FAULT_F_ADDRESS	0x100
+
+/* What this IOMMU offers the guest. */
+#define VIOMMU_PAGE_SIZE	0x1000ULL
+#define VIOMMU_INPUT_START	0ULL
+#define VIOMMU_INPUT_END	((1ULL << 48) - 1)	/* x86-64 4-level VA */
+#define VIOMMU_DOMAIN_FIRST	1U
+#define VIOMMU_DOMAIN_LAST	1023U
+#define VIOMMU_MAX_ENDPOINTS	64
+#define VIOMMU_MAX_MAPPINGS	(1U << 20)	/* per domain: then NOMEM */
+#define VIOMMU_PROBE_SIZE	256
+#define VIOMMU_MSI_START	0xfee00000ULL
+#define VIOMMU_MSI_END		0xfeefffffULL
+#define VIOMMU_FAULT_QUEUE	64
+
+struct viommu_counters {
+	atomic_uint_fast64_t maps, unmaps, translations, faults;
+	uint64_t last_fault_addr;
+};
+
+struct viommu_domain {
+	uint32_t id;
+	bool bypass;
+	unsigned int nr_endpoints;
+	struct mapping_tree maps;
+	struct viommu_counters stats;
+};
+
+struct viommu_endpoint {
+	uint32_t id;
+	const char *name;
+	bool present;
+	struct viommu_domain *domain;	/* NULL: not attached */
+	atomic_uint holds;		/* requests with mapped buffers in flight */
+	struct viommu_counters stats;
+	struct viommu_state *state;
+};
+
+struct viommu_fault {
+	uint8_t reason;
+	uint32_t flags;
+	uint32_t endpoint;
+	uint64_t address;
+};
+
+struct viommu_state {
+	pthread_rwlock_t lock;		/* domains, endpoints, mappings */
+	struct viommu_domain *domains[VIOMMU_DOMAIN_LAST + 1];
+	struct viommu_endpoint endpoints[VIOMMU_MAX_ENDPOINTS];
+	unsigned int nr_endpoints;
+	bool bypass;			/* config: unattached endpoints pass */
+	bool allow_mmio;		/* VIRTIO_IOMMU_F_MMIO negotiated */
+	bool allow_bypass_flag;		/* VIRTIO_IOMMU_F_BYPASS_CONFIG */
+	uint64_t total_maps, total_unmaps;	/* over all domains, ever */
+
+	/* UNMAP and DETACH wait here for in-flight DMA to drain. */
+	pthread_mutex_t hold_lock;
+	pthread_cond_t hold_cond;
+
+	/* Faults found on device threads, reported by the IOMMU thread. */
+	pthread_mutex_t fault_lock;
+	struct viommu_fault faults[VIOMMU_FAULT_QUEUE];
+	unsigned int fault_head, fault_tail;
+	uint64_t faults_dropped;
+	void (*fault_notify)(void *opaque);
+	void *fault_opaque;
+};
+
+void viommu_state_init(struct viommu_state *s);
+void viommu_state_reset(struct viommu_state *s);
+void viommu_state_destroy(struct viommu_state *s);
+/* Register an endpoint; returns its ID (>= 1) or a negative errno. */
+int viommu_state_add_endpoint(struct viommu_state *s, const char *name);
+
+/*
+ * Execute one request. @in holds the device-readable bytes (a copy: the
+ * guest cannot change them under us), @out the device-writable area whose
+ * last 4 bytes are the tail. Returns the status, also written to the tail.
+ */
+uint8_t viommu_request(struct viommu_state *s, const uint8_t *in,
+		       size_t in_len, uint8_t *out, size_t out_len);
+
+/*
+ * Translate an endpoint's access (dma_translate_fn). @opaque is the
+ * struct viommu_endpoint. Queues a fault on a miss.
+ */
+int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
+		     enum dma_dir dir, uint64_t *gpa, uint64_t *contig);
+/* Pin/unpin: an endpoint's request holds mapped host pointers. */
+void viommu_hold(void *opaque);
+void viommu_release(void *opaque);
+/* Take the oldest queued fault; false if none. */
+bool viommu_fault_pop(struct viommu_state *s, struct viommu_fault *f);
+
+#endif

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The IOMMU's state outside requests: endpoints, the translation device
+ * threads call for every access behind the IOMMU, the holds that let
+ * UNMAP wait for DMA in flight, and the queue of faults waiting to be
+ * reported on the event queue.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../log.h"
+#include "../virtio/dma.h"
+#include "state.h"
+
+void viommu_state_init(struct viommu_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	pthread_rwlock_init(&s->lock, NULL);
+	pthread_mutex_init(&s->hold_lock, NULL);
+	pthread_cond_init(&s->hold_cond, NULL);
+	pthread_mutex_init(&s->fault_lock, NULL);
+}
+
+/* Device reset: every endpoint detached, every domain gone. */
+void viommu_state_reset(struct viommu_state *s)
+{
+	unsigned int i;
+
+	pthread_rwlock_wrlock(&s->lock);
+	for (i = 0; i < VIOMMU_MAX_ENDPOINTS; i++)
+		s->endpoints[i].domain = NULL;
+	for (i = 0; i <= VIOMMU_DOMAIN_LAST; i++) {
+		if (!s->domains[i])
+			continue;
+		mapping_clear(&s->domains[i]->maps);
+		free(s->domains[i]);
+		s->domains[i] = NULL;
+	}
+	s->bypass = false;
+	s->allow_mmio = s->allow_bypass_flag = false;
+	pthread_rwlock_unlock(&s->lock);
+}
+
+void viommu_state_destroy(struct viommu_state *s)
+{
+	viommu_state_reset(s);
+	pthread_rwlock_destroy(&s->lock);
+	pthread_mutex_destroy(&s->hold_lock);
+	pthread_cond_destroy(&s->hold_cond);
+	pthread_mutex_destroy(&s->fault_lock);
+}
+
+int viommu_state_add_endpoint(struct viommu_state *s, const char *name)
+{
+	struct viommu_endpoint *ep;
+
+	/* Endpoint IDs start at 1: 0 reads as "none" in too many places. */
+	if (s->nr_endpoints + 1 >= VIOMMU_MAX_ENDPOINTS)
+		return -ENOSPC;
+	ep = &s->endpoints[++s->nr_endpoints];
+	ep->id = s->nr_endpoints;
+	ep->name = name;
+	ep->present = true;
+	ep->state = s;
+	return (int)ep->id;
+}
+
+static void fault_queue(struct viommu_state *s, struct viommu_endpoint *ep,
+			uint8_t reason, enum dma_dir dir, uint64_t iova)
+{
+	struct viommu_fault f = {
+		.reason = reason,
+		.flags = VIRTIO_IOMMU_FAULT_F_ADDRESS |
+			 (dir == DMA_FROM_GUEST ? VIRTIO_IOMMU_FAULT_F_READ :
+						  VIRTIO_IOMMU_FAULT_F_WRITE),
+		.endpoint = ep->id,
+		.address = iova,
+	};
+	bool queued = false;
+
+	atomic_fetch_add(&ep->stats.faults, 1);
+	ep->stats.last_fault_addr = iova;
+	pr_trace(TRACE_IOMMU, "iommu: fault: endpoint %u (%s) %s at 0x%llx: %s",
+		 ep->id, ep->name, dir == DMA_FROM_GUEST ? "read" : "write",
+		 (unsigned long long)iova,
+		 reason == VIRTIO_IOMMU_FAULT_R_DOMAIN ? "not attached" :
+		 "no mapping with that permission");
+	pthread_mutex_lock(&s->fault_lock);
+	if (s->fault_tail - s->fault_head < VIOMMU_FAULT_QUEUE) {
+		s->faults[s->fault_tail++ % VIOMMU_FAULT_QUEUE] = f;
+		queued = true;
+	} else {
+		s->faults_dropped++;
+	}
+	pthread_mutex_unlock(&s->fault_lock);
+	if (queued && s->fault_notify)
+		s->fault_notify(s->fault_opaque);
+}
+
+bool viommu_fault_pop(struct viommu_state *s, struct viommu_fault *f)
+{
+	bool got = false;
+
+	pthread_mutex_lock(&s->fault_lock);
+	if (s->fault_head != s->fault_tail) {
+		*f = s->faults[s->fault_head++ % VIOMMU_FAULT_QUEUE];
+		got = true;
+	}
+	pthread_mutex_unlock(&s->fault_lock);
+	return got;
+}
+
+int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
+		     enum dma_dir dir, uint64_t *gpa, uint64_t *contig)
+{
+	struct viommu_endpoint *ep = opaque;
+	struct viommu_state *s = ep->state;
+	uint32_t need = dir == DMA_FROM_GUEST ? MAP_READ : MAP_WRITE;
+	struct viommu_domain *d;
+	struct mapping *m;
+	uint8_t reason;
+	uint64_t room;
+
+	pthread_rwlock_rdlock(&s->lock);
+	d = ep->domain;
+	atomic_fetch_add(&ep->stats.translations, 1);
+	if (!d) {
+		if (s->bypass)
+			goto identity;
+		reason = VIRTIO_IOMMU_FAULT_R_DOMAIN;
+		goto fault;
+	}
+	atomic_fetch_add(&d->stats.translations, 1);
+	if (d->bypass)
+		goto identity;
+	m = mapping_find(&d->maps, iova);
+	if (!m || !(m->flags & need)) {
+		reason = VIRTIO_IOMMU_FAULT_R_MAPPING;
+		atomic_fetch_add(&d->stats.faults, 1);
+		d->stats.last_fault_addr = iova;
+		goto fault;
+	}
+	*gpa = m->phys + (iova - m->start);
+	room = m->last - iova;		/* bytes after the first, no overflow */
+	*contig = len - 1 <= room ? len : room + 1;
+	pthread_rwlock_unlock(&s->lock);
+	return 0;
+
+identity:
+	pthread_rwlock_unlock(&s->lock);
+	*gpa = iova;
+	*contig = len;
+	return 0;
+fault:
+	pthread_rwlock_unlock(&s->lock);
+	fault_queue(s, ep, reason, dir, iova);
+	return -EFAULT;
+}
+
+void viommu_hold(void *opaque)
+{
+	struct viommu_endpoint *ep = opaque;
+
+	atomic_fetch_add(&ep->holds, 1);
+}
+
+void viommu_release(void *opaque)
+{
+	struct viommu_endpoint *ep = opaque;
+	struct viommu_state *s = ep->state;
+
+	pthread_mutex_lock(&s->hold_lock);
+	if (atomic_fetch_sub(&ep->holds, 1) == 1)
+		pthread_cond_broadcast(&s->hold_cond);
+	pthread_mutex_unlock(&s->hold_lock);
+}
