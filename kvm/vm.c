@@ -21,11 +21,13 @@
 #include "vcpu.h"
 
 /*
- * Where the guest gets its console and how it reboots; the i8042 options
- * keep a kernel that has the driver from probing a keyboard we don't have.
+ * How the guest reboots (the i8042 reset port), no PCI probing (there is
+ * no host bridge), one legacy UART (COM1 is the only one; the others
+ * would only be probed), and i8042 options that keep a kernel with that
+ * driver from waiting on a keyboard controller iovm does not have.
  */
 #define DEFAULT_CMDLINE \
-	"reboot=k pci=off i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
+	"reboot=k pci=off 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
 
 /* xAPIC IDs and CPUID's 8-bit logical processor count. */
 #define IOVM_MAX_VCPUS		255

@@ -22,6 +22,15 @@ dmesg | grep -i -E 'ioapic|io-apic|devicetree|OF:' || echo "(none)"
 
 echo "== CPUs in /sys/devices/system/cpu: $(ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l)"
 
+if [ -d /sys/kernel/iommu_groups ]; then
+	echo "== IOMMU groups (one per device behind iovm's virtio-iommu):"
+	for g in /sys/kernel/iommu_groups/*; do
+		[ -e "$g" ] || continue
+		echo "group $(basename "$g"): $(ls "$g/devices") ($(cat "$g/type" 2>/dev/null))"
+	done
+	dmesg | grep -o 'DMA domain TLB invalidation policy: [a-z]* mode' | tail -1
+fi
+
 echo "== virtio devices:"
 for d in /sys/bus/virtio/devices/*; do
 	[ -e "$d" ] || continue

@@ -14,6 +14,9 @@ BZ=$KDIR/bzImage
 ELF=$KDIR/vmlinux
 INITRD=$IDIR/initramfs.cpio.gz
 WORK=$(mktemp -d /tmp/iovm-suite.XXXXXX)
+# Extra guest kernel parameters the environment needs (run-all.sh sets
+# noxsave when nested: see there).
+EXTRA=${IOVM_GUEST_PARAMS:-}
 trap 'rm -rf "$WORK"' EXIT
 pass=0 fail=0
 
@@ -54,7 +57,7 @@ sha() { sha256sum | cut -d' ' -f1; }
 
 case_boot() {
 	boot boot 0 -k "$BZ" -i "$INITRD" -c 2 -m 256 \
-		-p "iovm.run=boot iovm.expect_cpus=2" || return
+		-p "$EXTRA iovm.run=boot iovm.expect_cpus=2" || return
 	grep -q 'IOVM-TEST-RESULT: boot rc=0' "$last_log" ||
 		{ not_ok "boot: no verdict from the guest"; return; }
 	local mark uptime
@@ -65,23 +68,23 @@ case_boot() {
 
 case_boot_elf() {
 	boot boot-elf 0 -k "$ELF" -i "$INITRD" -c 1 -m 256 \
-		-p "iovm.run=boot iovm.expect_cpus=1" &&
+		-p "$EXTRA iovm.run=boot iovm.expect_cpus=1" &&
 		ok "boot-elf: an ELF vmlinux boots the same way"
 }
 
 case_reboot() {
-	boot reboot 0 -k "$BZ" -i "$INITRD" -c 2 -m 256 -p "iovm.run=demo" &&
+	boot reboot 0 -k "$BZ" -i "$INITRD" -c 2 -m 256 -p "$EXTRA iovm.run=demo" &&
 	grep -q 'iovm: guest rebooted' "$last_log" &&
 		ok "reboot: 'reboot' in the guest ends iovm with status 0"
 }
 
 case_exit_status() {
-	boot exit-status 7 -k "$BZ" -i "$INITRD" -m 128 -p "iovm.run=exit7" &&
+	boot exit-status 7 -k "$BZ" -i "$INITRD" -m 128 -p "$EXTRA iovm.run=exit7" &&
 		ok "exit-status: the guest chose iovm's exit status (7)"
 }
 
 case_panic() {
-	boot panic 3 -k "$BZ" -i "$INITRD" -m 128 -p "iovm.run=panic" &&
+	boot panic 3 -k "$BZ" -i "$INITRD" -m 128 -p "$EXTRA iovm.run=panic" &&
 	grep -q 'guest kernel panicked' "$last_log" &&
 		ok "panic: a guest kernel panic ends iovm with status 3 (pvpanic)"
 }
@@ -90,7 +93,7 @@ case_disk() {
 	local img=$WORK/disk.img want got
 	truncate -s 64M "$img"
 	boot disk 0 -k "$BZ" -i "$INITRD" -m 256 -d "$img" \
-		-p "iovm.run=disk" || return
+		-p "$EXTRA iovm.run=disk" || return
 	want=$(yes iovm-disk-pattern | head -c 4194304 | sha)
 	got=$(dd if="$img" bs=65536 skip=16 count=64 2>/dev/null | sha)
 	if [ "$got" = "$want" ] &&
@@ -106,7 +109,7 @@ case_disk_ro() {
 	yes iovm-read-only | head -c 8388608 > "$img"
 	before=$(sha < "$img")
 	boot disk-ro 0 -k "$BZ" -i "$INITRD" -m 256 -d "$img,ro" \
-		-p "iovm.run=disk-ro" || return
+		-p "$EXTRA iovm.run=disk-ro" || return
 	after=$(sha < "$img")
 	if [ "$before" = "$after" ]; then
 		ok "disk-ro: writes failed in the guest and the image is byte-identical"
@@ -122,7 +125,7 @@ case_disks8() {
 		args+=(-d "$WORK/d$i.img,serial=iovm-disk-$i")
 	done
 	boot disks8 0 -k "$BZ" -i "$INITRD" -m 256 "${args[@]}" \
-		-p "iovm.run=disks8" || return
+		-p "$EXTRA iovm.run=disks8" || return
 	for i in 0 1 2 3 4 5 6 7; do
 		dd if="$WORK/d$i.img" bs=512 skip=8 count=1 2>/dev/null |
 			grep -q "iovm-marker-$i" || { bad=1;
@@ -136,7 +139,7 @@ case_discard() {
 	yes iovm-discard | head -c 67108864 > "$img"
 	before=$(stat -c %b "$img")
 	boot discard 0 -k "$BZ" -i "$INITRD" -m 256 -d "$img" \
-		-p "iovm.run=discard" || return
+		-p "$EXTRA iovm.run=discard" || return
 	after=$(stat -c %b "$img")
 	# 32 MiB is 65536 blocks of 512 bytes; allow for rounding.
 	if [ $((before - after)) -ge 60000 ]; then
@@ -147,13 +150,13 @@ case_discard() {
 }
 
 case_hwrng() {
-	boot hwrng 0 -k "$BZ" -i "$INITRD" -m 128 --rng -p "iovm.run=hwrng" &&
+	boot hwrng 0 -k "$BZ" -i "$INITRD" -m 128 --rng -p "$EXTRA iovm.run=hwrng" &&
 		ok "hwrng: /dev/hwrng returns data from virtio-rng"
 }
 
 case_virtio_console() {
 	boot virtio-console 0 -k "$BZ" -i "$INITRD" -m 128 --console virtio \
-		-p "iovm.run=console" &&
+		-p "$EXTRA iovm.run=console" &&
 	grep -q 'IOVM-TEST-RESULT: console rc=0' "$last_log" &&
 		ok "virtio-console: the guest's console output came through hvc0"
 }
@@ -191,12 +194,12 @@ interactive() {
 }
 
 case_serial_input() {
-	interactive serial-input -k "$BZ" -i "$INITRD" -m 128
+	interactive serial-input -k "$BZ" -i "$INITRD" -m 128 -p "$EXTRA"
 }
 
 case_virtio_console_input() {
 	interactive virtio-console-input -k "$BZ" -i "$INITRD" -m 128 \
-		--console virtio
+		--console virtio -p "$EXTRA"
 }
 
 # iommu_disk MODE: the disk test behind the virtio-iommu, then iovm's
@@ -207,7 +210,7 @@ iommu_disk() {
 	boot "iommu-$mode" 0 -k "$BZ" -i "$INITRD" -m 256 --iommu --debug \
 		-d "$img,serial=iommu-disk" \
 		-d "$WORK/iommu-$mode-off.img,iommu=off" \
-		-p "iovm.run=iommu iovm.expect_groups=1 iommu.strict=$strict iovm.disk_serial=iommu-disk" ||
+		-p "$EXTRA iovm.run=iommu iovm.expect_groups=1 iommu.strict=$strict iovm.disk_serial=iommu-disk" ||
 		return
 	want=$(yes iovm-disk-pattern | head -c 4194304 | sha)
 	got=$(dd if="$img" bs=65536 skip=16 count=64 2>/dev/null | sha)
@@ -243,7 +246,7 @@ case_iommu_fault() {
 	local img=$WORK/fault.img
 	truncate -s 16M "$img"
 	boot iommu-fault 0 -k "$BZ" -i "$INITRD" -m 256 --iommu --debug \
-		-d "$img,test-bogus-iova=2048" -p "iovm.run=iommu-fault" ||
+		-d "$img,test-bogus-iova=2048" -p "$EXTRA iovm.run=iommu-fault" ||
 		return
 	if grep -q 'test-bogus-iova: .*refused; guest RAM around it unchanged' \
 		"$last_log" && grep -q 'faults [1-9]' "$last_log"; then
