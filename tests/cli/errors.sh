@@ -87,6 +87,18 @@ expect "missing /dev/kvm" "cannot open /nonexistent/kvm: No such file" \
 expect "bad --dump-dtb" "dump-dtb /nonexistent/dir/x.dtb" \
 	-- run -k "$K" --dump-dtb /nonexistent/dir/x.dtb
 
+truncate -s 1M "$TMP/disk.img"
+expect "missing disk" "disk /nonexistent/disk.img: No such file" \
+	-- run -k "$K" -d /nonexistent/disk.img
+expect "disk is a directory" "disk $TMP: is a directory" \
+	-- run -k "$K" -d "$TMP"
+expect "same disk twice" "the same image as disk" \
+	-- run -k "$K" -d "$TMP/disk.img" -d "$TMP/../$(basename "$TMP")/disk.img"
+expect "unknown disk option" "unknown option 'cache=none'" \
+	-- run -k "$K" -d "$TMP/disk.img,cache=none"
+expect "disk serial too long" "longer than 20 bytes" \
+	-- run -k "$K" -d "$TMP/disk.img,serial=abcdefghijklmnopqrstuvwxyz"
+
 # Permissions mean nothing to root: read the file as nobody instead.
 if [ "$(id -u)" -eq 0 ]; then
 	cp "$IOVM" "$TMP/iovm"
@@ -95,10 +107,19 @@ if [ "$(id -u)" -eq 0 ]; then
 	expect "unreadable kernel" "kernel $TMP/unreadable: Permission denied" \
 		-- --reuid=65534 --regid=65534 --clear-groups "$TMP/iovm" \
 		run -k "$TMP/unreadable"
+	chmod 644 "$TMP/bzImage" "$TMP/disk.img"
+	expect "disk not writable without ro" \
+		"disk $TMP/disk.img: Permission denied (add ,ro" \
+		-- --reuid=65534 --regid=65534 --clear-groups "$TMP/iovm" \
+		run -k "$K" -d "$TMP/disk.img"
 	IOVM=$IOVM_SAVED
 else
 	expect "unreadable kernel" "Permission denied" \
 		-- run -k "$TMP/unreadable"
+	chmod 444 "$TMP/disk.img"
+	expect "disk not writable without ro" "Permission denied (add ,ro" \
+		-- run -k "$K" -d "$TMP/disk.img"
+	chmod 644 "$TMP/disk.img"
 fi
 
 # The KVM vCPU limit: only where /dev/kvm can be opened.
