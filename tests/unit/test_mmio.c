@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The virtio-mmio register file, driven as a guest driver (or a hostile
+ * one) would: identification, feature negotiation, the status state
+ * machine, queue set-up and its validation, reset, interrupt acknowledge,
+ * config space bounds, and accesses of the wrong width.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../virtio/virtio.h"
+
+#define R_MAGIC		0x000
+#define R_VERSION	0x004
+#define R_DEVICE	0x008
+#define R_DEVFEAT	0x010
+#define R_DEVFEAT_SEL	0x014
+#define R_DRVFEAT	0x020
+#define R_DRVFEAT_SEL	0x024
+#define R_QSEL		0x030
+#define R_QNUM_MAX	0x034
+#define R_QNUM		0x038
+#define R_QREADY	0x044
+#define R_QNOTIFY	0x050
+#define R_ISR		0x060
+#define R_ACK		0x064
+#define R_STATUS	0x070
+#define R_QDESC_LO	0x080
+#define R_QAVAIL_LO	0x090
+#define R_QUSED_LO	0x0a0
+#define R_CONFIG_GEN	0x0fc
+#define R_CONFIG	0x100
+
+struct test_dev {
+	struct virtio_dev vdev;
+	uint8_t config[8];
+	int resets, activations, config_writes;
+	uint32_t last_config_off;
+};
+
+static void t_notify(struct virtio_dev *v, unsigned int q) { }
+
+static int t_activate(struct virtio_dev *v)
+{
+	((struct test_dev *)v->priv)->activations++;
+	return 0;
+}
+
+static void t_reset(struct virtio_dev *v)
+{
+	((struct test_dev *)v->priv)->resets++;
+}
+
+static void t_config_write(struct virtio_dev *v, uint32_t off,
+			   const uint8_t *data, uint32_t len)
+{
+	struct test_dev *t = v->priv;
+
+	t->config_writes++;
+	t->last_config_off = off;
+}
+
+static const struct virtio_dev_ops t_ops = {
+	.queue_notify = t_notify,
+	.activate = t_activate,
+	.reset = t_reset,
+	.config_write = t_config_write,
+};
+
+static uint32_t rd(struct test_dev *t, uint64_t off)
+{
+	uint32_t v = 0xdeadbeef;
+
+	virtio_mmio_access(&t->vdev, off, (uint8_t *)&v, 4, false);
+	return v;
+}
+
+static void wr(struct test_dev *t, uint64_t off, uint32_t v)
+{
+	virtio_mmio_access(&t->vdev, off, (uint8_t *)&v, 4, true);
+}
+
+static int setup(void **state)
+{
+	static struct test_dev t;
+	unsigned int q;
+
+	memset(&t, 0, sizeof(t));
+	t.vdev.name = "test";
+	t.vdev.device_id = VIRTIO_ID_BLOCK;
+	t.vdev.host_features = BIT_ULL(VIRTIO_F_VERSION_1) |
+			       BIT_ULL(VIRTIO_F_EVENT_IDX) | 0x3;
+	t.vdev.nr_queues = 2;
+	t.vdev.queue_max = 64;
+	t.vdev.config = t.config;
+	t.vdev.config_size = sizeof(t.config);
+	t.vdev.ops = &t_ops;
+	t.vdev.priv = &t;
+	t.vdev.irq_fd = t.vdev.resample_fd = -1;
+	for (q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+		t.vdev.notify_fd[q] = eventfd(0, EFD_NONBLOCK);
+		t.vdev.vqs[q].dma = &t.vdev.dma;
+	}
+	memcpy(t.config, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	pthread_mutex_init(&t.vdev.lock, NULL);
+	*state = &t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct test_dev *t = *state;
+	unsigned int q;
+
+	for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		close(t->vdev.notify_fd[q]);
+	pthread_mutex_destroy(&t->vdev.lock);
+	return 0;
+}
+
+/* Negotiate VERSION_1 and bring the status to FEATURES_OK. */
+static void negotiate(struct test_dev *t, uint64_t features)
+{
+	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(t, R_DRVFEAT_SEL, 0);
+	wr(t, R_DRVFEAT, (uint32_t)features);
+	wr(t, R_DRVFEAT_SEL, 1);
+	wr(t, R_DRVFEAT, (uint32_t)(features >> 32));
+	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+	   VIRTIO_STATUS_FEATURES_OK);
+}
+
+static void setup_queue(struct test_dev *t, unsigned int q, uint32_t num,
+			uint32_t desc, uint32_t avail, uint32_t used)
+{
+	wr(t, R_QSEL, q);
+	wr(t, R_QNUM, num);
+	wr(t, R_QDESC_LO, desc);
+	wr(t, R_QAVAIL_LO, avail);
+	wr(t, R_QUSED_LO, used);
+	wr(t, R_QREADY, 1);
+}
+
+static void test_identification(void **state)
+{
+	struct test_dev *t = *state;
+
+	assert_int_equal(rd(t, R_MAGIC), 0x74726976);
+	assert_int_equal(rd(t, R_VERSION), 2);
+	assert_int_equal(rd(t, R_DEVICE), VIRTIO_ID_BLOCK);
+	wr(t, R_DEVFEAT_SEL, 0);
+	assert_int_equal(rd(t, R_DEVFEAT), (uint32_t)t->vdev.host_features);
+	wr(t, R_DEVFEAT_SEL, 1);
+	assert_int_equal(rd(t, R_DEVFEAT), 1);	/* VERSION_1 is bit 32 */
+	wr(t, R_DEVFEAT_SEL, 7);		/* no such word: zeroes */
+	assert_int_equal(rd(t, R_DEVFEAT), 0);
+	/* Read-only registers ignore writes. */
+	wr(t, R_MAGIC, 0);
+	assert_int_equal(rd(t, R_MAGIC), 0x74726976);
+}
+
+static void test_feature_negotiation(void **state)
+{
+	struct test_dev *t = *state;
+	uint64_t v1 = BIT_ULL(VIRTIO_F_VERSION_1);
+
+	/* Accepted: a subset with VERSION_1. */
+	negotiate(t, v1 | 1);
+	assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_FEATURES_OK);
+	assert_int_equal(t->vdev.guest_features, v1 | 1);
+	/* After FEATURES_OK, feature writes change nothing. */
+	wr(t, R_DRVFEAT_SEL, 0);
+	wr(t, R_DRVFEAT, 0x3);
+	assert_int_equal(t->vdev.guest_features, v1 | 1);
+
+	/* A feature the device never offered: FEATURES_OK does not stick. */
+	wr(t, R_STATUS, 0);
+	negotiate(t, v1 | BIT_ULL(40));
+	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_FEATURES_OK);
+
+	/* A legacy driver (no VERSION_1) is refused the same way. */
+	wr(t, R_STATUS, 0);
+	negotiate(t, 1);
+	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_FEATURES_OK);
+}
+
+static void test_access_platform_required(void **state)
+{
+	struct test_dev *t = *state;
+	uint64_t v1 = BIT_ULL(VIRTIO_F_VERSION_1);
+
+	/* Behind an IOMMU, a driver that would bypass it must not run. */
+	t->vdev.host_features |= BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
+	negotiate(t, v1);
+	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_FEATURES_OK);
+	wr(t, R_STATUS, 0);
+	negotiate(t, v1 | BIT_ULL(VIRTIO_F_ACCESS_PLATFORM));
+	assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_FEATURES_OK);
+}
+
+static void test_status_machine(void **state)
+{
+	struct test_dev *t = *state;
+	uint32_t all = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		       VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK;
+
+	/* DRIVER_OK without FEATURES_OK: the device needs a reset. */
+	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+	   VIRTIO_STATUS_DRIVER_OK);
+	assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(t->activations, 0);
+	wr(t, R_STATUS, 0);
+	assert_int_equal(rd(t, R_STATUS), 0);
+	assert_int_equal(t->resets, 1);
+
+	negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1) |
+		  BIT_ULL(VIRTIO_F_EVENT_IDX));
+	wr(t, R_STATUS, all);
+	assert_int_equal(rd(t, R_STATUS), all);
+	assert_int_equal(t->activations, 1);
+	assert_true(t->vdev.vqs[0].event_idx);
+	/* Clearing bits other than by a reset is ignored. */
+	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	assert_int_equal(rd(t, R_STATUS), all);
+	/* The driver cannot set NEEDS_RESET itself. */
+	wr(t, R_STATUS, all | VIRTIO_STATUS_NEEDS_RESET);
+	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	/* Writing FAILED is allowed and kept. */
+	wr(t, R_STATUS, all | VIRTIO_STATUS_FAILED);
+	assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_FAILED);
+}
+
+static void test_queue_setup(void **state)
+{
+	struct test_dev *t = *state;
+
+	negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1));
+	wr(t, R_QSEL, 0);
+	assert_int_equal(rd(t, R_QNUM_MAX), 64);
+	setup_queue(t, 0, 64, 0x10000, 0x11000, 0x12000);
+	assert_int_equal(rd(t, R_QREADY), 1);
+	assert_true(t->vdev.vqs[0].ready);
+	assert_int_equal(t->vdev.vqs[0].desc, 0x10000);
+	assert_int_equal(t->vdev.vqs[0].avail, 0x11000);
+	assert_int_equal(t->vdev.vqs[0].used, 0x12000);
+	/* A live queue's registers cannot be changed under the device. */
+	wr(t, R_QDESC_LO, 0x20000);
+	wr(t, R_QNUM, 8);
+	assert_int_equal(t->vdev.vqs[0].desc, 0x10000);
+	assert_int_equal(t->vdev.vqs[0].size, 64);
+	/* A queue that does not exist reads as absent. */
+	wr(t, R_QSEL, 9);
+	assert_int_equal(rd(t, R_QNUM_MAX), 0);
+	assert_int_equal(rd(t, R_QREADY), 0);
+	wr(t, R_QREADY, 1);
+	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+static void test_queue_setup_refused(void **state)
+{
+	struct test_dev *t = *state;
+	const struct { uint32_t num, desc, avail, used; } bad[] = {
+		{ 48, 0x10000, 0x11000, 0x12000 },	/* not a power of 2 */
+		{ 128, 0x10000, 0x11000, 0x12000 },	/* above the maximum */
+		{ 0, 0x10000, 0x11000, 0x12000 },	/* empty */
+		{ 64, 0x10008, 0x11000, 0x12000 },	/* desc not 16-aligned */
+		{ 64, 0x10000, 0x11001, 0x12000 },	/* avail not 2-aligned */
+		{ 64, 0x10000, 0x11000, 0x12002 },	/* used not 4-aligned */
+		{ 0x10040, 0x10000, 0x11000, 0x12000 },	/* size > 16 bits */
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		wr(t, R_STATUS, 0);
+		negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1));
+		setup_queue(t, 1, bad[i].num, bad[i].desc, bad[i].avail,
+			    bad[i].used);
+		assert_false(t->vdev.vqs[1].ready);
+		assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	}
+	/* A reset recovers the device. */
+	wr(t, R_STATUS, 0);
+	assert_int_equal(rd(t, R_STATUS), 0);
+	negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1));
+	setup_queue(t, 1, 16, 0x10000, 0x11000, 0x12000);
+	assert_true(t->vdev.vqs[1].ready);
+}
+
+static void test_reset_clears_queues(void **state)
+{
+	struct test_dev *t = *state;
+
+	negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1));
+	setup_queue(t, 0, 64, 0x10000, 0x11000, 0x12000);
+	t->vdev.isr = 3;
+	wr(t, R_STATUS, 0);
+	assert_false(t->vdev.vqs[0].ready);
+	assert_int_equal(t->vdev.vqs[0].desc, 0);
+	assert_int_equal(t->vdev.guest_features, 0);
+	assert_int_equal(rd(t, R_ISR), 0);
+	assert_ptr_equal(t->vdev.vqs[0].dma, &t->vdev.dma);
+}
+
+static void test_interrupt_ack_and_notify(void **state)
+{
+	struct test_dev *t = *state;
+	uint64_t v = 0;
+
+	t->vdev.isr = VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG;
+	wr(t, R_ACK, VIRTIO_MMIO_INT_VRING);
+	assert_int_equal(rd(t, R_ISR), VIRTIO_MMIO_INT_CONFIG);
+	wr(t, R_ACK, 0xffffffff);
+	assert_int_equal(rd(t, R_ISR), 0);
+
+	/* A notify that reaches user space is passed on to the thread. */
+	wr(t, R_QNOTIFY, 1);
+	assert_int_equal(read(t->vdev.notify_fd[1], &v, sizeof(v)), 8);
+	assert_int_equal(v, 1);
+	/* For a queue that does not exist, nothing happens. */
+	wr(t, R_QNOTIFY, 3);
+	wr(t, R_QNOTIFY, 0xffffffff);
+	assert_int_equal(read(t->vdev.notify_fd[3], &v, sizeof(v)), -1);
+}
+
+static void test_wrong_width(void **state)
+{
+	struct test_dev *t = *state;
+	uint8_t b[8] = { 0xaa, 0xaa };
+
+	/* Registers are 32-bit: narrower or misaligned accesses do nothing. */
+	virtio_mmio_access(&t->vdev, R_MAGIC, b, 2, false);
+	assert_int_equal(b[0], 0);
+	b[0] = VIRTIO_STATUS_ACKNOWLEDGE;
+	virtio_mmio_access(&t->vdev, R_STATUS, b, 1, true);
+	assert_int_equal(rd(t, R_STATUS), 0);
+	virtio_mmio_access(&t->vdev, R_STATUS + 1, b, 4, true);
+	assert_int_equal(rd(t, R_STATUS), 0);
+	virtio_mmio_access(&t->vdev, R_MAGIC, b, 8, false);
+	assert_int_equal(b[0], 0);
+}
+
+static void test_config_space(void **state)
+{
+	struct test_dev *t = *state;
+	uint8_t b[8];
+
+	memset(b, 0xff, sizeof(b));
+	virtio_mmio_access(&t->vdev, R_CONFIG + 2, b, 2, false);
+	assert_int_equal(b[0], 0x03);
+	assert_int_equal(b[1], 0x04);
+	virtio_mmio_access(&t->vdev, R_CONFIG, b, 8, false);
+	assert_memory_equal(b, t->config, 8);
+	/* Past the end, or straddling it: zeroes, never other memory. */
+	memset(b, 0xff, sizeof(b));
+	virtio_mmio_access(&t->vdev, R_CONFIG + 6, b, 4, false);
+	assert_int_equal(b[0], 0);
+	virtio_mmio_access(&t->vdev, R_CONFIG + 0xf00, b, 4, false);
+	assert_int_equal(b[0], 0);
+	virtio_mmio_access(&t->vdev, ~0ULL - 2, b, 4, false);
+	assert_int_equal(b[0], 0);
+	/* Writes go to the device, within bounds only. */
+	virtio_mmio_access(&t->vdev, R_CONFIG + 4, b, 4, true);
+	assert_int_equal(t->config_writes, 1);
+	assert_int_equal(t->last_config_off, 4);
+	virtio_mmio_access(&t->vdev, R_CONFIG + 6, b, 4, true);
+	assert_int_equal(t->config_writes, 1);
+	assert_int_equal(rd(t, R_CONFIG_GEN), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_identification, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_feature_negotiation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_access_platform_required, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_machine, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_setup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_setup_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_clears_queues, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt_ack_and_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_width, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_space, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("mmio", tests, NULL, NULL);
+}
