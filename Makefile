@@ -77,4 +77,6 @@ demo: deps
 clean:
 	rm -rf $(BUILD) iovm
 
+.SECONDARY:
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -50,6 +50,7 @@ const char cli_run_usage[] =
 	"  1    iovm could not start the guest, or failed while it ran\n"
 	"  2    bad command line\n"
 	"  3    the guest kernel panicked\n"
+	"  4    the guest reset by a triple fault (a crash, or reboot=t)\n"
 	"  N    the guest wrote N to the test device (port 0x501)\n"
 	"  128+S  iovm was stopped by signal S\n";
 

@@ -51,6 +51,7 @@ enum iovm_exit {
 	IOVM_EXIT_ERROR = 1,	/* iovm or KVM failed */
 	IOVM_EXIT_USAGE = 2,	/* bad command line or input file */
 	IOVM_EXIT_PANIC = 3,	/* guest kernel panicked (pvpanic) */
+	IOVM_EXIT_TRIPLE_FAULT = 4, /* guest reset by a triple fault */
 	IOVM_EXIT_SIGNAL = 128,	/* + signal number, like a shell */
 };
 
@@ -179,6 +180,12 @@ struct vm {
 	int (*iommu_attach)(void *iommu, void *virtio_dev);
 	struct timespec start;	/* when iovm started, for boot timing */
 
+	/* Pause: vCPU threads park outside KVM_RUN until resumed. */
+	atomic_bool paused;
+	pthread_mutex_t park_lock;
+	pthread_cond_t park_cond;
+	unsigned int nr_parked;
+
 	/* Shutdown: the first writer of exit_status wins; exit_efd wakes main. */
 	atomic_bool stopping;
 	int exit_status;
@@ -198,6 +205,11 @@ void vm_request_exit(struct vm *vm, int status, const char *why);
 int vm_stop(struct vm *vm);
 void vm_destroy(struct vm *vm);
 int vm_irq_line(struct vm *vm, unsigned int gsi, bool level);
+/* Stop every vCPU outside the guest (returns once all are parked). */
+int vm_pause(struct vm *vm);
+int vm_resume(struct vm *vm);
+/* Called by a vCPU thread that saw vm->paused; returns when resumed. */
+void vm_vcpu_park(struct vm *vm);
 /* Reserve a 4 KiB MMIO window and an IO-APIC pin for a new device. */
 int vm_alloc_device(struct vm *vm, uint64_t *mmio_base, unsigned int *irq);
 double vm_elapsed_ms(const struct vm *vm);

@@ -179,7 +179,8 @@ static void vcpu_handle_mmio(struct vcpu *vcpu)
 		 (unsigned long long)run->mmio.phys_addr, run->mmio.len);
 }
 
-static void vcpu_report_failure(struct vcpu *vcpu, const char *what)
+static void vcpu_report_failure(struct vcpu *vcpu, const char *what,
+				int status)
 {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
@@ -191,7 +192,7 @@ static void vcpu_report_failure(struct vcpu *vcpu, const char *what)
 		       sregs.cr3, sregs.efer);
 	else
 		pr_err("vcpu%u: %s", vcpu->id, what);
-	vm_request_exit(vcpu->vm, IOVM_EXIT_ERROR, what);
+	vm_request_exit(vcpu->vm, status, NULL);
 }
 
 /* Returns false when the vCPU should stop. */
@@ -208,9 +209,13 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 		vcpu_handle_mmio(vcpu);
 		return true;
 	case KVM_EXIT_SHUTDOWN:
-		/* A triple fault: what a PC does on reset, e.g. reboot=t. */
-		vm_request_exit(vcpu->vm, IOVM_EXIT_OK,
-				"guest reset (triple fault)");
+		/*
+		 * A triple fault. reboot=t does this on purpose, but far more
+		 * often it is a kernel dying too early to panic: CI must not
+		 * mistake it for a clean reboot.
+		 */
+		vcpu_report_failure(vcpu, "guest reset by a triple fault (a crash, or reboot=t)",
+				    IOVM_EXIT_TRIPLE_FAULT);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
 		vm_request_exit(vcpu->vm, IOVM_EXIT_OK, "guest system event");
@@ -219,19 +224,46 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 		snprintf(what, sizeof(what), "KVM entry failed (reason 0x%llx)",
 			 (unsigned long long)
 			 run->fail_entry.hardware_entry_failure_reason);
-		vcpu_report_failure(vcpu, what);
+		vcpu_report_failure(vcpu, what, IOVM_EXIT_ERROR);
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR:
 		snprintf(what, sizeof(what), "KVM internal error (suberror %u)",
 			 run->internal.suberror);
-		vcpu_report_failure(vcpu, what);
+		vcpu_report_failure(vcpu, what, IOVM_EXIT_ERROR);
 		return false;
 	default:
 		snprintf(what, sizeof(what), "unexpected KVM exit %u",
 			 run->exit_reason);
-		vcpu_report_failure(vcpu, what);
+		vcpu_report_failure(vcpu, what, IOVM_EXIT_ERROR);
 		return false;
 	}
+}
+
+/*
+ * The kick signal stays blocked in the thread and is unblocked by KVM only
+ * while the guest runs (KVM_SET_SIGNAL_MASK). A kick sent at any other
+ * moment stays pending and makes the next KVM_RUN return at once, so no
+ * kick is ever lost between checking for a stop or pause and entering.
+ */
+static int vcpu_set_run_sigmask(struct vcpu *vcpu)
+{
+	struct {
+		struct kvm_signal_mask hdr;
+		uint8_t set[8];		/* the kernel's sigset_t: 64 bits */
+	} mask = { .hdr.len = 8 };
+	sigset_t cur;
+	uint64_t bits = 0;
+	int sig;
+
+	pthread_sigmask(SIG_BLOCK, NULL, &cur);
+	sigdelset(&cur, VCPU_KICK_SIGNAL);
+	for (sig = 1; sig <= 64; sig++)
+		if (sigismember(&cur, sig) == 1)
+			bits |= 1ULL << (sig - 1);
+	memcpy(mask.set, &bits, sizeof(bits));
+	if (ioctl(vcpu->fd, KVM_SET_SIGNAL_MASK, &mask) < 0)
+		return -errno;
+	return 0;
 }
 
 static void *vcpu_thread(void *arg)
@@ -240,16 +272,25 @@ static void *vcpu_thread(void *arg)
 	struct vm *vm = vcpu->vm;
 	sigset_t kick;
 
-	/* Only vCPU threads take the kick signal; it interrupts KVM_RUN. */
 	sigemptyset(&kick);
 	sigaddset(&kick, VCPU_KICK_SIGNAL);
-	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	pthread_sigmask(SIG_BLOCK, &kick, NULL);
+	if (vcpu_set_run_sigmask(vcpu)) {
+		vcpu_report_failure(vcpu, "KVM_SET_SIGNAL_MASK failed",
+				    IOVM_EXIT_ERROR);
+		return NULL;
+	}
 
 	while (!atomic_load(&vm->stopping)) {
+		if (atomic_load(&vm->paused)) {
+			vm_vcpu_park(vm);
+			continue;
+		}
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			vcpu_report_failure(vcpu, "KVM_RUN failed");
+			vcpu_report_failure(vcpu, "KVM_RUN failed",
+					    IOVM_EXIT_ERROR);
 			break;
 		}
 		if (!vcpu_handle_exit(vcpu))
@@ -268,13 +309,11 @@ int vcpu_start(struct vcpu *vcpu)
 	return 0;
 }
 
-/* Make KVM_RUN return now, or refuse to enter if not yet in it. */
+/* Make KVM_RUN return now, or at once when the thread next enters it. */
 void vcpu_kick(struct vcpu *vcpu)
 {
-	if (!vcpu->started)
-		return;
-	vcpu->run->immediate_exit = 1;
-	pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
+	if (vcpu->started)
+		pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
 }
 
 void vcpu_join(struct vcpu *vcpu)

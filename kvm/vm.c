@@ -327,6 +327,8 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	vm->next_irq = FIRST_DEVICE_IRQ;
 	vm->fdt.nr_cpus = cfg->nr_cpus;
 	vm->exit_efd = eventfd(0, EFD_CLOEXEC);
+	pthread_mutex_init(&vm->park_lock, NULL);
+	pthread_cond_init(&vm->park_cond, NULL);
 	*out = vm;
 	if (vm->exit_efd < 0)
 		return -errno;
@@ -413,9 +415,53 @@ void vm_request_exit(struct vm *vm, int status, const char *why)
 		pr_err("cannot signal VM exit: %s", strerror(errno));
 }
 
+void vm_vcpu_park(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->park_lock);
+	vm->nr_parked++;
+	pthread_cond_broadcast(&vm->park_cond);
+	while (atomic_load(&vm->paused) && !atomic_load(&vm->stopping))
+		pthread_cond_wait(&vm->park_cond, &vm->park_lock);
+	vm->nr_parked--;
+	pthread_mutex_unlock(&vm->park_lock);
+}
+
+int vm_pause(struct vm *vm)
+{
+	unsigned int i;
+
+	if (atomic_exchange(&vm->paused, true))
+		return -EALREADY;
+	for (i = 0; i < vm->nr_cpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	pthread_mutex_lock(&vm->park_lock);
+	while (vm->nr_parked < vm->nr_cpus && !atomic_load(&vm->stopping))
+		pthread_cond_wait(&vm->park_cond, &vm->park_lock);
+	pthread_mutex_unlock(&vm->park_lock);
+	/* Tell the guest's kvmclock it was stopped: no soft-lockup alarms. */
+	for (i = 0; i < vm->nr_cpus; i++)
+		ioctl(vm->vcpus[i].fd, KVM_KVMCLOCK_CTRL, 0);
+	return 0;
+}
+
+int vm_resume(struct vm *vm)
+{
+	if (!atomic_exchange(&vm->paused, false))
+		return -EALREADY;
+	pthread_mutex_lock(&vm->park_lock);
+	pthread_cond_broadcast(&vm->park_cond);
+	pthread_mutex_unlock(&vm->park_lock);
+	return 0;
+}
+
 int vm_stop(struct vm *vm)
 {
 	unsigned int i;
+
+	/* Parked vCPUs must see the stop too. */
+	pthread_mutex_lock(&vm->park_lock);
+	pthread_cond_broadcast(&vm->park_cond);
+	pthread_mutex_unlock(&vm->park_lock);
 
 	for (i = 0; i < vm->nr_cpus && vm->vcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);

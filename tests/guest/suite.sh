@@ -59,7 +59,8 @@ case_boot() {
 	boot boot 0 -k "$BZ" -i "$INITRD" -c 2 -m 256 \
 		-p "$EXTRA iovm.run=boot iovm.expect_cpus=2" || return
 	grep -q 'IOVM-TEST-RESULT: boot rc=0' "$last_log" ||
-		{ not_ok "boot: no verdict from the guest"; return; }
+		{ not_ok "boot: no verdict from the guest"
+		  tail -n 30 "$last_log" | sed 's/^/#   /'; return; }
 	local mark uptime
 	mark=$(sed -n 's/.*guest mark after \([0-9]*\) ms.*/\1/p' "$last_log")
 	uptime=$(sed -n 's/.*init reached, uptime \([0-9.]*\) s.*/\1/p' "$last_log")
@@ -73,9 +74,14 @@ case_boot_elf() {
 }
 
 case_reboot() {
-	boot reboot 0 -k "$BZ" -i "$INITRD" -c 2 -m 256 -p "$EXTRA iovm.run=demo" &&
-	grep -q 'iovm: guest rebooted' "$last_log" &&
+	boot reboot 0 -k "$BZ" -i "$INITRD" -c 2 -m 256 -p "$EXTRA iovm.run=demo" ||
+		return
+	if grep -q 'iovm: guest rebooted' "$last_log"; then
 		ok "reboot: 'reboot' in the guest ends iovm with status 0"
+	else
+		not_ok "reboot: iovm exited 0, but not because the guest rebooted"
+		tail -n 30 "$last_log" | sed 's/^/#   /'
+	fi
 }
 
 case_exit_status() {
