@@ -17,9 +17,18 @@ const char cli_usage[] =
 	"A KVM virtual machine monitor with a built-in virtio-iommu.\n"
 	"\n"
 	"commands:\n"
-	"  run        boot a Linux guest (iovm run --help for options)\n"
-	"  version    print the version\n"
-	"  help       print this help\n";
+	"  run                  boot a Linux guest (iovm run --help for options)\n"
+	"  list                 the running guests of this user\n"
+	"  stop NAME            stop a guest (its disks are flushed)\n"
+	"  pause NAME           stop a guest's vCPUs until resume\n"
+	"  resume NAME          let a paused guest run again\n"
+	"  stat NAME [--iommu]  a guest's vCPUs, memory, devices and counters;\n"
+	"                       --iommu: its domains, endpoints and mappings\n"
+	"  version              print the version\n"
+	"  help                 print this help\n"
+	"\n"
+	"Guests are reached through sockets in $XDG_RUNTIME_DIR/iovm (or\n"
+	"/run/iovm as root), which only their owner can open.\n";
 
 const char cli_run_usage[] =
 	"usage: iovm run -k KERNEL [OPTIONS]\n"
@@ -43,6 +52,9 @@ const char cli_run_usage[] =
 	"      --debug         log set-up details, unhandled exits, and at exit the\n"
 	"                      IOMMU's domains, endpoints and counters, to stderr\n"
 	"      --trace iommu   log every IOMMU request and fault, one line each\n"
+	"      --name NAME     the guest's name for list/stop/stat (default guest-PID)\n"
+	"      --no-sandbox    run without the seccomp filter iovm installs once\n"
+	"                      the guest is set up (not recommended)\n"
 	"  -h, --help          this help\n"
 	"\n"
 	"exit status:\n"
@@ -258,7 +270,7 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 			      uint64_t host_ram, char *err, size_t errlen)
 {
 	enum { OPT_DUMP_DTB = 256, OPT_DEBUG, OPT_RNG, OPT_CONSOLE, OPT_IOMMU,
-	       OPT_TRACE };
+	       OPT_TRACE, OPT_NAME, OPT_NO_SANDBOX };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -268,6 +280,8 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 		{ "disk", required_argument, NULL, 'd' },
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "iommu", no_argument, NULL, OPT_IOMMU },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
@@ -310,6 +324,16 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 			break;
 		case OPT_IOMMU:
 			cfg->iommu = true;
+			break;
+		case OPT_NO_SANDBOX:
+			cfg->no_sandbox = true;
+			break;
+		case OPT_NAME:
+			if (!control_name_valid(optarg))
+				return fail(err, errlen,
+					    "--name %s: use 1 to %d letters, digits, '.', '_' or '-', not starting with '.'",
+					    optarg, CONTROL_NAME_MAX);
+			cfg->name = optarg;
 			break;
 		case OPT_TRACE:
 			r = parse_trace(optarg, cfg, err, errlen);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ctl.h"
 #include "kvm/kvm.h"
 #include "iommu/iommu.h"
 #include "virtio/virtio.h"
@@ -104,17 +105,18 @@ static void main_loop(struct vm *vm, int sfd)
 	struct console_in in = { .len = 0 };
 
 	for (;;) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = vm->exit_efd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = -1, .events = POLLIN },
+			{ .fd = vm->control_fd, .events = POLLIN },
 		};
 
 		if (in.len)
 			p[2].fd = vm->console_space_fd;
 		else if (!in.eof)
 			p[2].fd = STDIN_FILENO;
-		if (poll(p, 3, -1) < 0) {
+		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			vm_request_exit(vm, IOVM_EXIT_ERROR, "poll failed");
@@ -134,6 +136,8 @@ static void main_loop(struct vm *vm, int sfd)
 			}
 			continue;
 		}
+		if (p[3].revents)
+			control_serve(vm);
 		if (p[2].revents && !in.len)
 			console_read(vm, &in);
 		if (in.len)
@@ -164,6 +168,49 @@ static int devices_create(struct vm *vm, const struct vm_config *cfg,
 	return err;
 }
 
+/*
+ * Once stopping, a second SIGINT or SIGTERM must not wait for the clean
+ * path (in-flight I/O, a flush to a slow disk): restore the terminal and
+ * go. Data the guest flushed is already in the image files by then.
+ */
+static void force_exit(int sig)
+{
+	static const char msg[] = "iovm: forced exit\n";
+
+	term_restore();
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(IOVM_EXIT_SIGNAL + sig);
+	_exit(IOVM_EXIT_SIGNAL + sig);
+}
+
+static void allow_forced_exit(void)
+{
+	struct sigaction sa = { .sa_handler = force_exit };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+static int sandbox(const struct vm_config *cfg)
+{
+	int err;
+
+	if (cfg->no_sandbox) {
+		pr_warn("--no-sandbox: iovm runs without its seccomp filter; a compromised iovm could do anything this user can");
+		return 0;
+	}
+	err = sandbox_install();
+	if (err)
+		pr_err("cannot install the seccomp sandbox: %s (use --no-sandbox to run without it)",
+		       strerror(-err));
+	return err;
+}
+
 static uint64_t host_ram_bytes(void)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
@@ -176,7 +223,7 @@ static int cmd_run(int argc, char **argv)
 	struct vm_config cfg;
 	struct vm *vm = NULL;
 	struct viommu *iommu = NULL;
-	char err[512];
+	char err[512], name[32];
 	sigset_t set;
 	int sfd, status;
 
@@ -206,8 +253,9 @@ static int cmd_run(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);	/* the vCPU kick: vCPU threads only */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	snprintf(name, sizeof(name), "guest-%d", (int)getpid());
 	if (vm_create(&vm, &cfg) || devices_create(vm, &cfg, &iommu) ||
-	    vm_prepare(vm)) {
+	    control_open(vm, cfg.name ? cfg.name : name) || vm_prepare(vm)) {
 		vm_destroy(vm);
 		close(sfd);
 		cli_config_free(&cfg);
@@ -217,8 +265,9 @@ static int cmd_run(int argc, char **argv)
 	if (term_raw_enable())
 		pr_warn("cannot put the terminal in raw mode: %s",
 			strerror(errno));
-	if (!vm_start(vm))
+	if (!vm_start(vm) && !sandbox(&cfg))
 		main_loop(vm, sfd);
+	allow_forced_exit();
 	status = vm_stop(vm);
 	term_restore();
 	if (iommu && cfg.debug)
@@ -242,6 +291,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (ctl_is_command(cmd))
+		return ctl_main(cmd, argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("iovm %s\n", IOVM_VERSION);
 		return IOVM_EXIT_OK;

@@ -106,6 +106,14 @@ static void detach(struct viommu_state *s, struct viommu_endpoint *ep)
 	domain_put(s, d);
 }
 
+static bool any_nonzero(const uint8_t *p, size_t len)
+{
+	while (len--)
+		if (*p++)
+			return true;
+	return false;
+}
+
 static uint8_t do_attach(struct viommu_state *s, const struct req_attach *r)
 {
 	struct viommu_endpoint *ep = endpoint_get(s, r->endpoint);
@@ -116,7 +124,9 @@ static uint8_t do_attach(struct viommu_state *s, const struct req_attach *r)
 		return VIRTIO_IOMMU_S_NOENT;
 	if (r->domain < VIOMMU_DOMAIN_FIRST || r->domain > VIOMMU_DOMAIN_LAST)
 		return VIRTIO_IOMMU_S_RANGE;
-	if (r->flags & ~VIRTIO_IOMMU_ATTACH_F_BYPASS)
+	/* Unlike DETACH, ATTACH MUST refuse non-zero reserved bytes. */
+	if (r->flags & ~VIRTIO_IOMMU_ATTACH_F_BYPASS ||
+	    any_nonzero(r->reserved, sizeof(r->reserved)))
 		return VIRTIO_IOMMU_S_INVAL;
 	if (bypass && !s->allow_bypass_flag)
 		return VIRTIO_IOMMU_S_INVAL;
@@ -130,6 +140,7 @@ static uint8_t do_attach(struct viommu_state *s, const struct req_attach *r)
 		if (!d)
 			return VIRTIO_IOMMU_S_NOMEM;
 		d->id = r->domain;
+		d->serial = ++s->next_domain_serial;
 		d->bypass = bypass;
 		s->domains[r->domain] = d;
 	}
@@ -211,6 +222,7 @@ static uint8_t do_unmap(struct viommu_state *s, const struct req_unmap *r,
 	if (n < 0)
 		return VIRTIO_IOMMU_S_INVAL;
 	if (n) {
+		d->generation++;	/* every cached translation of d is stale */
 		atomic_fetch_add(&d->stats.unmaps, (uint64_t)n);
 		s->total_unmaps += n;
 		*drain = d;

@@ -73,10 +73,26 @@ struct viommu_counters {
 
 struct viommu_domain {
 	uint32_t id;
+	uint64_t serial;		/* unique over the IOMMU's life */
+	uint64_t generation;		/* bumped by every UNMAP that removed */
 	bool bypass;
 	unsigned int nr_endpoints;
 	struct mapping_tree maps;
 	struct viommu_counters stats;
+};
+
+/*
+ * The IOTLB: each endpoint remembers the last mapping it used, tagged with
+ * its domain's serial and generation. An UNMAP bumps the generation and a
+ * DETACH or re-ATTACH changes the domain, so a stale entry never matches.
+ */
+struct viommu_iotlb {
+	pthread_mutex_t lock;
+	bool valid;
+	uint64_t serial, generation;
+	uint64_t start, last, phys;
+	uint32_t flags;
+	atomic_uint_fast64_t hits, misses;
 };
 
 struct viommu_endpoint {
@@ -84,6 +100,7 @@ struct viommu_endpoint {
 	const char *name;
 	bool present;
 	struct viommu_domain *domain;	/* NULL: not attached */
+	struct viommu_iotlb iotlb;
 	atomic_uint holds;		/* requests with mapped buffers in flight */
 	struct viommu_counters stats;
 	struct viommu_state *state;
@@ -105,6 +122,7 @@ struct viommu_state {
 	bool allow_mmio;		/* VIRTIO_IOMMU_F_MMIO negotiated */
 	bool allow_bypass_flag;		/* VIRTIO_IOMMU_F_BYPASS_CONFIG */
 	uint64_t total_maps, total_unmaps;	/* over all domains, ever */
+	uint64_t next_domain_serial;
 
 	/* UNMAP and DETACH wait here for in-flight DMA to drain. */
 	pthread_mutex_t hold_lock;

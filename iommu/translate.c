@@ -40,11 +40,19 @@ void viommu_state_reset(struct viommu_state *s)
 	s->bypass = false;
 	s->allow_mmio = s->allow_bypass_flag = false;
 	pthread_rwlock_unlock(&s->lock);
+	/* Faults from before the reset would mislead the next driver. */
+	pthread_mutex_lock(&s->fault_lock);
+	s->fault_head = s->fault_tail;
+	pthread_mutex_unlock(&s->fault_lock);
 }
 
 void viommu_state_destroy(struct viommu_state *s)
 {
+	unsigned int i;
+
 	viommu_state_reset(s);
+	for (i = 1; i <= s->nr_endpoints; i++)
+		pthread_mutex_destroy(&s->endpoints[i].iotlb.lock);
 	pthread_rwlock_destroy(&s->lock);
 	pthread_mutex_destroy(&s->hold_lock);
 	pthread_cond_destroy(&s->hold_cond);
@@ -60,6 +68,7 @@ int viommu_state_add_endpoint(struct viommu_state *s, const char *name)
 		return -ENOSPC;
 	ep = &s->endpoints[++s->nr_endpoints];
 	ep->id = s->nr_endpoints;
+	pthread_mutex_init(&ep->iotlb.lock, NULL);
 	ep->name = name;
 	ep->present = true;
 	ep->state = s;
@@ -111,6 +120,43 @@ bool viommu_fault_pop(struct viommu_state *s, struct viommu_fault *f)
 	return got;
 }
 
+/* Called with the state's read lock held, so d cannot change under us. */
+static bool iotlb_lookup(struct viommu_endpoint *ep,
+			 const struct viommu_domain *d, uint64_t iova,
+			 uint32_t need, uint64_t *gpa, uint64_t *room)
+{
+	struct viommu_iotlb *t = &ep->iotlb;
+	bool hit;
+
+	pthread_mutex_lock(&t->lock);
+	hit = t->valid && t->serial == d->serial &&
+	      t->generation == d->generation && iova >= t->start &&
+	      iova <= t->last && (t->flags & need);
+	if (hit) {
+		*gpa = t->phys + (iova - t->start);
+		*room = t->last - iova;
+	}
+	pthread_mutex_unlock(&t->lock);
+	atomic_fetch_add(hit ? &t->hits : &t->misses, 1);
+	return hit;
+}
+
+static void iotlb_fill(struct viommu_endpoint *ep,
+		       const struct viommu_domain *d, const struct mapping *m)
+{
+	struct viommu_iotlb *t = &ep->iotlb;
+
+	pthread_mutex_lock(&t->lock);
+	t->valid = true;
+	t->serial = d->serial;
+	t->generation = d->generation;
+	t->start = m->start;
+	t->last = m->last;
+	t->phys = m->phys;
+	t->flags = m->flags;
+	pthread_mutex_unlock(&t->lock);
+}
+
 int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
 		     enum dma_dir dir, uint64_t *gpa, uint64_t *contig)
 {
@@ -134,6 +180,11 @@ int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
 	atomic_fetch_add(&d->stats.translations, 1);
 	if (d->bypass)
 		goto identity;
+	if (iotlb_lookup(ep, d, iova, need, gpa, &room)) {
+		*contig = len - 1 <= room ? len : room + 1;
+		pthread_rwlock_unlock(&s->lock);
+		return 0;
+	}
 	m = mapping_find(&d->maps, iova);
 	if (!m || !(m->flags & need)) {
 		reason = VIRTIO_IOMMU_FAULT_R_MAPPING;
@@ -141,6 +192,7 @@ int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
 		d->stats.last_fault_addr = iova;
 		goto fault;
 	}
+	iotlb_fill(ep, d, m);
 	*gpa = m->phys + (iova - m->start);
 	room = m->last - iova;		/* bytes after the first, no overflow */
 	*contig = len - 1 <= room ? len : room + 1;

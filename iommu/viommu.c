@@ -51,6 +51,7 @@ struct viommu {
 	bool fault_pending;		/* one popped fault awaiting a buffer */
 	struct viommu_fault pending;
 	uint64_t events_sent;
+	bool list_ranges;		/* stat iommu: show the first ranges */
 };
 
 /* Copy @len bytes from the chain's readable buffers, from the start. */
@@ -270,6 +271,16 @@ static int attach_hook(void *iommu, void *vdev)
 	return viommu_add_endpoint(iommu, vdev);
 }
 
+/* `iovm stat NAME --iommu`, live: with the first mappings of each domain. */
+static void stat_hook(void *iommu, FILE *f)
+{
+	struct viommu *v = iommu;
+
+	v->list_ranges = true;
+	viommu_print_stats(v, f);
+	v->list_ranges = false;
+}
+
 int viommu_create(struct vm *vm, struct viommu **out)
 {
 	struct viommu *v = calloc(1, sizeof(*v));
@@ -316,6 +327,7 @@ int viommu_create(struct vm *vm, struct viommu **out)
 		return err;
 	vm->iommu = v;
 	vm->iommu_attach = attach_hook;
+	vm->iommu_stat = stat_hook;
 	*out = v;
 	return 0;
 }
@@ -356,6 +368,26 @@ static void print_counters(FILE *f, bool maps,
 			(unsigned long long)c->last_fault_addr);
 }
 
+#define STAT_RANGES	8	/* mappings listed per domain */
+
+static void print_ranges(FILE *f, const struct viommu_domain *d)
+{
+	struct mapping m[STAT_RANGES];
+	unsigned int i, n = mapping_list(&d->maps, m, STAT_RANGES);
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "iovm: iommu:   iova 0x%llx-0x%llx -> gpa 0x%llx %s%s%s\n",
+			(unsigned long long)m[i].start,
+			(unsigned long long)m[i].last,
+			(unsigned long long)m[i].phys,
+			m[i].flags & MAP_READ ? "r" : "-",
+			m[i].flags & MAP_WRITE ? "w" : "-",
+			m[i].flags & MAP_MMIO ? " mmio" : "");
+	if (d->maps.count > n)
+		fprintf(f, "iovm: iommu:   ... and %llu more\n",
+			(unsigned long long)(d->maps.count - n));
+}
+
 void viommu_print_stats(struct viommu *v, FILE *f)
 {
 	struct viommu_state *s = &v->st;
@@ -377,6 +409,8 @@ void viommu_print_stats(struct viommu *v, FILE *f)
 			(unsigned long long)d->maps.count);
 		print_counters(f, true, &d->stats);
 		fputc('\n', f);
+		if (v->list_ranges)
+			print_ranges(f, d);
 	}
 	for (i = 1; i <= s->nr_endpoints; i++) {
 		struct viommu_endpoint *ep = &s->endpoints[i];
@@ -387,6 +421,9 @@ void viommu_print_stats(struct viommu *v, FILE *f)
 		else
 			fprintf(f, "not attached, ");
 		print_counters(f, false, &ep->stats);
+		fprintf(f, ", iotlb hits %llu misses %llu",
+			(unsigned long long)atomic_load(&ep->iotlb.hits),
+			(unsigned long long)atomic_load(&ep->iotlb.misses));
 		fputc('\n', f);
 	}
 	pthread_rwlock_unlock(&s->lock);

@@ -8,6 +8,7 @@
 #define IOVM_KVM_H
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -119,7 +120,10 @@ enum console_kind {
 	CONSOLE_VIRTIO,			/* hvc0 on virtio-console */
 };
 
+#define CONTROL_NAME_MAX	64
+
 struct vm_config {
+	const char *name;	/* the guest's name; NULL: guest-PID */
 	const char *kernel;
 	const char *initrd;
 	const char *params;	/* appended to the default command line */
@@ -132,6 +136,7 @@ struct vm_config {
 	unsigned int nr_disks;
 	bool rng;			/* a virtio-rng device */
 	bool iommu;			/* --iommu: devices behind a virtio-iommu */
+	bool no_sandbox;		/* --no-sandbox: no seccomp filter */
 	unsigned int trace;		/* --trace: enum log_trace bits */
 };
 
@@ -151,6 +156,7 @@ struct uart;
 struct vm_device {
 	int (*start)(void *opaque);	/* KVM exists; start threads */
 	void (*stop)(void *opaque);	/* vCPUs are stopped */
+	void (*stat)(void *opaque, FILE *f);	/* one line for iovm stat */
 	void *opaque;
 };
 
@@ -178,6 +184,12 @@ struct vm {
 	/* The virtio-iommu, if any: puts a virtio device behind it. */
 	void *iommu;
 	int (*iommu_attach)(void *iommu, void *virtio_dev);
+	void (*iommu_stat)(void *iommu, FILE *f);
+
+	/* The control socket (kvm/control.c) */
+	char name[CONTROL_NAME_MAX + 1];
+	int control_fd;
+	char control_path[108];
 	struct timespec start;	/* when iovm started, for boot timing */
 
 	/* Pause: vCPU threads park outside KVM_RUN until resumed. */
@@ -194,8 +206,7 @@ struct vm {
 
 /* RAM and the legacy devices; no KVM yet, so other devices can be added. */
 int vm_create(struct vm **out, const struct vm_config *cfg);
-int vm_add_device(struct vm *vm, int (*start)(void *), void (*stop)(void *),
-		  void *opaque);
+int vm_add_device(struct vm *vm, const struct vm_device *dev);
 /* Load the guest, then create the KVM VM and its vCPUs. */
 int vm_prepare(struct vm *vm);
 int vm_start(struct vm *vm);
@@ -229,6 +240,24 @@ size_t uart_receive(struct uart *uart, const uint8_t *buf, size_t len);
 int uart_space_fd(struct uart *uart);
 int testdev_init(struct vm *vm);
 int pvpanic_init(struct vm *vm, uint64_t base);
+
+/* ---- the control socket (kvm/control.c) ---- */
+
+/* Where sockets live: $XDG_RUNTIME_DIR/iovm, /run/iovm as root, else /tmp. */
+int control_dir(char *buf, size_t len);
+int control_path(const char *name, char *buf, size_t len);
+bool control_name_valid(const char *name);
+/* Connected fd, or -ECONNREFUSED for a stale socket, -ENOENT, ... */
+int control_connect(const char *path);
+int control_open(struct vm *vm, const char *name);
+/* Answer one pending connection (the main loop saw control_fd ready). */
+void control_serve(struct vm *vm);
+void control_close(struct vm *vm);
+
+/* ---- the seccomp sandbox (kvm/sandbox.c) ---- */
+
+/* Allow only what a running VM needs, on every thread, from now on. */
+int sandbox_install(void);
 
 /* ---- the user's terminal (kvm/term.c) ---- */
 

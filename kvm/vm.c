@@ -321,7 +321,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 		return -ENOMEM;
 	clock_gettime(CLOCK_MONOTONIC, &vm->start);
 	vm->cfg = cfg;
-	vm->kvm_fd = vm->vm_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->control_fd = -1;
 	vm->nr_cpus = cfg->nr_cpus;
 	vm->next_mmio = DEVICE_MMIO_BASE;
 	vm->next_irq = FIRST_DEVICE_IRQ;
@@ -344,13 +344,11 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	return err;
 }
 
-int vm_add_device(struct vm *vm, int (*start)(void *), void (*stop)(void *),
-		  void *opaque)
+int vm_add_device(struct vm *vm, const struct vm_device *dev)
 {
 	if (vm->nr_devices == VM_MAX_DEVICES)
 		return -ENOSPC;
-	vm->devices[vm->nr_devices++] = (struct vm_device){
-		.start = start, .stop = stop, .opaque = opaque };
+	vm->devices[vm->nr_devices++] = *dev;
 	return 0;
 }
 
@@ -484,6 +482,7 @@ void vm_destroy(struct vm *vm)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
 	uart_exit(vm);
+	control_close(vm);
 	guest_mem_free(&vm->mem);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);

@@ -66,6 +66,10 @@ struct blk_dev {
 	struct blk_geometry geo;
 	struct virtio_blk_config config;
 	unsigned int inflight;
+	struct {
+		uint64_t reads, writes, flushes, discards, others, errors;
+		uint64_t bytes_read, bytes_written;
+	} stats;				/* under vdev.lock */
 	struct vq_chain chain;			/* scratch for vq_pop */
 	struct blk_req reqs[BLK_QUEUE_SIZE];	/* indexed by chain head */
 	struct iocb iocbs[BLK_QUEUE_SIZE];
@@ -77,11 +81,40 @@ static struct virtqueue *blk_vq(struct blk_dev *b)
 	return &b->vdev.vqs[0];
 }
 
+static void blk_count(struct blk_dev *b, const struct blk_req *r,
+		      uint8_t status)
+{
+	switch (r->type) {
+	case VIRTIO_BLK_T_IN:
+		b->stats.reads++;
+		if (status == VIRTIO_BLK_S_OK)
+			b->stats.bytes_read += r->len;
+		break;
+	case VIRTIO_BLK_T_OUT:
+		b->stats.writes++;
+		if (status == VIRTIO_BLK_S_OK)
+			b->stats.bytes_written += r->len;
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		b->stats.flushes++;
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		b->stats.discards++;
+		break;
+	default:
+		b->stats.others++;
+	}
+	if (status != VIRTIO_BLK_S_OK)
+		b->stats.errors++;
+}
+
 /* Write the status byte and hand the chain back to the driver. */
 static void blk_finish(struct blk_dev *b, struct blk_req *r, uint8_t status)
 {
 	uint32_t used = 0;
 
+	blk_count(b, r, status);
 	if (r->has_status) {
 		if (dma_write(&b->vdev.dma, r->status_addr, &status, 1) == 0)
 			used = 1;
@@ -328,9 +361,39 @@ static void blk_reset(struct virtio_dev *vdev)
 	blk_reap(vdev->priv, false);
 }
 
+/* iovm is going away: let in-flight I/O land, then make it durable. */
+static void blk_shutdown(struct virtio_dev *vdev)
+{
+	struct blk_dev *b = vdev->priv;
+
+	blk_reap(b, false);
+	if (!b->disk.read_only && fdatasync(b->fd))
+		pr_warn("disk %s: fdatasync at exit: %s", b->disk.path,
+			strerror(errno));
+}
+
+static void blk_stat(struct virtio_dev *vdev, FILE *f)
+{
+	struct blk_dev *b = vdev->priv;
+
+	fprintf(f, "virtio-blk %s%s, %llu sectors; requests: %llu read (%llu bytes), %llu write (%llu bytes), %llu flush, %llu discard, %llu other, %llu failed, %u in flight",
+		b->disk.path, b->disk.read_only ? " (ro)" : "",
+		(unsigned long long)b->geo.capacity,
+		(unsigned long long)b->stats.reads,
+		(unsigned long long)b->stats.bytes_read,
+		(unsigned long long)b->stats.writes,
+		(unsigned long long)b->stats.bytes_written,
+		(unsigned long long)b->stats.flushes,
+		(unsigned long long)b->stats.discards,
+		(unsigned long long)b->stats.others,
+		(unsigned long long)b->stats.errors, b->inflight);
+}
+
 static const struct virtio_dev_ops blk_ops = {
 	.queue_notify = blk_queue_notify,
 	.reset = blk_reset,
+	.shutdown = blk_shutdown,
+	.stat = blk_stat,
 };
 
 /* Can this file punch holes? Try beyond its end, where nothing is lost. */

@@ -32,6 +32,7 @@ struct console_dev {
 	struct virtio_console_config config;
 	struct vq_chain chain;
 	int space_fd;
+	uint64_t bytes_in, bytes_out;	/* under vdev.lock */
 };
 
 static bool pop_or_rearm(struct virtio_dev *vdev, struct virtqueue *vq,
@@ -69,6 +70,8 @@ static void console_transmit(struct console_dev *c)
 				break;
 			if (writev(STDOUT_FILENO, iov, n) < 0)
 				pr_debug("console: stdout: %s", strerror(errno));
+			else
+				c->bytes_out += b->len;
 		}
 		virtio_complete(&c->vdev, vq, c->chain.head, 0);
 	}
@@ -121,6 +124,7 @@ static size_t console_input(void *opaque, const uint8_t *buf, size_t len)
 				written += iov[j].iov_len;
 			}
 		}
+		c->bytes_in += written;
 		virtio_complete(vdev, vq, c->chain.head, written);
 		if (!written)
 			break;	/* unusable buffer: don't spin on it */
@@ -129,8 +133,18 @@ static size_t console_input(void *opaque, const uint8_t *buf, size_t len)
 	return done;
 }
 
+static void console_stat(struct virtio_dev *vdev, FILE *f)
+{
+	struct console_dev *c = vdev->priv;
+
+	fprintf(f, "virtio-console (hvc0); %llu bytes in, %llu bytes out",
+		(unsigned long long)c->bytes_in,
+		(unsigned long long)c->bytes_out);
+}
+
 static const struct virtio_dev_ops console_ops = {
 	.queue_notify = console_queue_notify,
+	.stat = console_stat,
 };
 
 int console_create(struct vm *vm)

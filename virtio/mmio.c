@@ -91,6 +91,7 @@ void virtio_complete(struct virtio_dev *vdev, struct virtqueue *vq,
 /* Called on resample (the guest EOI'd): re-raise if still pending. */
 static int mmio_start(void *opaque);
 static void mmio_stop(void *opaque);
+static void mmio_stat(void *opaque, FILE *f);
 
 static void on_resample(void *opaque)
 {
@@ -460,8 +461,12 @@ int virtio_mmio_init(struct vm *vm, struct virtio_dev *vdev)
 	node.iommu_endpoint = vdev->iommu_endpoint;
 	if (!err)
 		err = fdt_desc_add(&vm->fdt, &node);
-	if (!err)
-		err = vm_add_device(vm, mmio_start, mmio_stop, vdev);
+	if (!err) {
+		struct vm_device hooks = { .start = mmio_start,
+			.stop = mmio_stop, .stat = mmio_stat, .opaque = vdev };
+
+		err = vm_add_device(vm, &hooks);
+	}
 	return err;
 }
 
@@ -475,6 +480,28 @@ static void mmio_stop(void *opaque)
 	struct virtio_dev *vdev = opaque;
 
 	io_loop_stop(vdev->loop);
+	/* The thread is gone: the device may finish up without the lock. */
+	if (vdev->ops->shutdown)
+		vdev->ops->shutdown(vdev);
+}
+
+static void mmio_stat(void *opaque, FILE *f)
+{
+	struct virtio_dev *vdev = opaque;
+
+	pthread_mutex_lock(&vdev->lock);
+	fprintf(f, "  %s: virtio-mmio at 0x%llx, irq %u, status 0x%x%s",
+		vdev->name, (unsigned long long)vdev->mmio_base, vdev->irq,
+		vdev->status, vdev->iommu_endpoint >= 0 ?
+		", behind the iommu" : "");
+	if (vdev->iommu_endpoint >= 0)
+		fprintf(f, " (endpoint %d)", vdev->iommu_endpoint);
+	if (vdev->ops->stat) {
+		fputs(": ", f);
+		vdev->ops->stat(vdev, f);
+	}
+	fputc('\n', f);
+	pthread_mutex_unlock(&vdev->lock);
 }
 
 int virtio_mmio_start(struct virtio_dev *vdev)

@@ -13,6 +13,7 @@
 struct rng_dev {
 	struct virtio_dev vdev;
 	struct vq_chain chain;
+	uint64_t requests, bytes;	/* under vdev.lock */
 };
 
 /* Fill the writable buffers; returns the bytes written. */
@@ -62,12 +63,25 @@ static void rng_queue_notify(struct virtio_dev *vdev, unsigned int q)
 				return;
 			continue;
 		}
-		virtio_complete(vdev, vq, r->chain.head, rng_fill(r));
+		uint32_t n = rng_fill(r);
+
+		r->requests++;
+		r->bytes += n;
+		virtio_complete(vdev, vq, r->chain.head, n);
 	}
+}
+
+static void rng_stat(struct virtio_dev *vdev, FILE *f)
+{
+	struct rng_dev *r = vdev->priv;
+
+	fprintf(f, "virtio-rng; requests: %llu, %llu bytes",
+		(unsigned long long)r->requests, (unsigned long long)r->bytes);
 }
 
 static const struct virtio_dev_ops rng_ops = {
 	.queue_notify = rng_queue_notify,
+	.stat = rng_stat,
 };
 
 int rng_create(struct vm *vm)

@@ -13,6 +13,7 @@
 #define IOVM_VIRTIO_H
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -71,6 +72,10 @@ struct virtio_dev_ops {
 	/* Config space writes; reads come straight from vdev->config. */
 	void (*config_write)(struct virtio_dev *vdev, uint32_t offset,
 			     const uint8_t *data, uint32_t len);
+	/* iovm is stopping, the device thread is gone: finish up (flush). */
+	void (*shutdown)(struct virtio_dev *vdev);
+	/* Counters for `iovm stat`, on one line (lock held). */
+	void (*stat)(struct virtio_dev *vdev, FILE *f);
 };
 
 struct virtio_dev {
