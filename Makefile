@@ -63,6 +63,7 @@ unit-asan: $(SAN_BINS)
 cli-tests: iovm
 	@tests/cli/errors.sh ./iovm
 	@tests/cli/dtb.sh ./iovm
+	@tests/cli/control.sh ./iovm
 
 guest-tests: iovm
 	@tests/guest/run-all.sh
