@@ -6,6 +6,7 @@
 #   make check      the whole test suite: unit tests, sanitizer build,
 #                   command-line errors, guest-boot integration tests
 #   make deps       install the Debian packages (or print the apt-get line)
+#   make install    iovm and its man page into $(DESTDIR)$(PREFIX)
 
 CC       ?= gcc
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
@@ -30,7 +31,12 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(SAN)/tests/%)
 
-.PHONY: all deps check unit unit-asan cli-tests guest-tests demo clean
+PREFIX   ?= /usr/local
+BINDIR   := $(PREFIX)/bin
+MANDIR   := $(PREFIX)/share/man/man1
+
+.PHONY: all deps check unit unit-asan cli-tests guest-tests demo clean \
+	install uninstall
 all: iovm
 
 iovm: $(BUILD)/main.o $(LIB_OBJS)
@@ -64,6 +70,7 @@ cli-tests: iovm
 	@tests/cli/errors.sh ./iovm
 	@tests/cli/dtb.sh ./iovm
 	@tests/cli/control.sh ./iovm
+	@tests/cli/install.sh
 
 guest-tests: iovm
 	@tests/guest/run-all.sh
@@ -74,6 +81,13 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory iovm
 	@scripts/demo
+
+install: iovm
+	install -D -m 755 iovm $(DESTDIR)$(BINDIR)/iovm
+	install -D -m 644 iovm.1 $(DESTDIR)$(MANDIR)/iovm.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/iovm $(DESTDIR)$(MANDIR)/iovm.1
 
 clean:
 	rm -rf $(BUILD) iovm
