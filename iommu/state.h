@@ -68,7 +68,7 @@
 
 struct viommu_counters {
 	atomic_uint_fast64_t maps, unmaps, translations, faults;
-	uint64_t last_fault_addr;
+	uint64_t last_fault_addr;	/* __atomic_* accesses: racy writers */
 };
 
 struct viommu_domain {

@@ -89,7 +89,8 @@ static void fault_queue(struct viommu_state *s, struct viommu_endpoint *ep,
 	bool queued = false;
 
 	atomic_fetch_add(&ep->stats.faults, 1);
-	ep->stats.last_fault_addr = iova;
+	/* Device threads of one endpoint or domain fault concurrently. */
+	__atomic_store_n(&ep->stats.last_fault_addr, iova, __ATOMIC_RELAXED);
 	pr_trace(TRACE_IOMMU, "iommu: fault: endpoint %u (%s) %s at 0x%llx: %s",
 		 ep->id, ep->name, dir == DMA_FROM_GUEST ? "read" : "write",
 		 (unsigned long long)iova,
@@ -189,7 +190,8 @@ int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
 	if (!m || !(m->flags & need)) {
 		reason = VIRTIO_IOMMU_FAULT_R_MAPPING;
 		atomic_fetch_add(&d->stats.faults, 1);
-		d->stats.last_fault_addr = iova;
+		__atomic_store_n(&d->stats.last_fault_addr, iova,
+				 __ATOMIC_RELAXED);
 		goto fault;
 	}
 	iotlb_fill(ep, d, m);

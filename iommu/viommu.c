@@ -365,7 +365,8 @@ static void print_counters(FILE *f, bool maps,
 		(unsigned long long)atomic_load(&c->faults));
 	if (atomic_load(&c->faults))
 		fprintf(f, " (last at 0x%llx)",
-			(unsigned long long)c->last_fault_addr);
+			(unsigned long long)__atomic_load_n(&c->last_fault_addr,
+							    __ATOMIC_RELAXED));
 }
 
 #define STAT_RANGES	8	/* mappings listed per domain */

@@ -40,7 +40,7 @@ static const int allowed[] = {
 	SYS_mprotect,
 	/* signals: kicks, the forced exit, crash handlers */
 	SYS_rt_sigreturn, SYS_rt_sigprocmask, SYS_rt_sigaction,
-	SYS_sigaltstack, SYS_tgkill, SYS_tkill,
+	SYS_sigaltstack, SYS_tgkill, SYS_tkill, SYS_rt_sigtimedwait,
 	/* the control socket, and removing it at exit */
 	SYS_accept4, SYS_setsockopt, SYS_recvfrom, SYS_sendto,
 	SYS_recvmsg, SYS_sendmsg, SYS_unlink, SYS_unlinkat,

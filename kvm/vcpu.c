@@ -287,7 +287,16 @@ static void *vcpu_thread(void *arg)
 			continue;
 		}
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR) {
+				/*
+				 * KVM leaves the kick pending (it is blocked
+				 * again once KVM_RUN returns): take it, or
+				 * every later KVM_RUN would return at once.
+				 */
+				sigtimedwait(&kick, NULL, &(struct timespec){ 0 });
+				continue;
+			}
+			if (errno == EAGAIN)
 				continue;
 			vcpu_report_failure(vcpu, "KVM_RUN failed",
 					    IOVM_EXIT_ERROR);

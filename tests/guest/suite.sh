@@ -264,9 +264,186 @@ case_iommu_fault() {
 	fi
 }
 
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+	local i
+	for i in $(seq $(($3 * 2))); do
+		grep -q "$2" "$1" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# The largest step, in 1/100 s, between consecutive "tick UPTIME" lines.
+# (Plain bash: level 1 of the nested harness has no awk of its own.)
+max_tick_gap() {
+	local line t prev= max=0
+	while read -r line; do
+		line=${line%$'\r'}
+		[[ $line =~ ^tick\ ([0-9]+)\.([0-9]+) ]] || continue
+		t=$((10#${BASH_REMATCH[1]} * 100 + 10#${BASH_REMATCH[2]:0:2}))
+		[ -n "$prev" ] && [ $((t - prev)) -gt "$max" ] && max=$((t - prev))
+		prev=$t
+	done < "$1"
+	echo "$max"
+}
+
+case_lifecycle() {
+	local log=$WORK/lifecycle.log img=$WORK/life.img pid rc gap
+	truncate -s 16M "$img"
+	echo "# lifecycle: iovm run --name life --iommu ... (in the background)"
+	timeout 600 "$IOVM" run -k "$BZ" -i "$INITRD" -m 256 --name life \
+		--iommu -d "$img" -p "$EXTRA iovm.run=clock" \
+		< /dev/null > "$log" 2>&1 &
+	pid=$!
+	if ! wait_for "$log" '^tick' 300; then
+		not_ok "lifecycle: the guest never started ticking"
+		kill -9 $pid; tail -n 20 "$log" | sed 's/^/#   /'; return
+	fi
+	"$IOVM" list | grep -q '^life .*running' ||
+		{ not_ok "lifecycle: iovm list does not show the guest"; kill -9 $pid; return; }
+	"$IOVM" stat life --iommu > "$WORK/stat.out" 2>&1
+	if grep -q 'live mappings [1-9]' "$WORK/stat.out" &&
+	   grep -q 'iova 0x' "$WORK/stat.out"; then
+		sed 's/^/#   /' "$WORK/stat.out"
+	else
+		not_ok "lifecycle: stat --iommu shows no live mappings"
+		sed 's/^/#   /' "$WORK/stat.out"; kill -9 $pid; return
+	fi
+	"$IOVM" pause life && sleep 3 && "$IOVM" resume life ||
+		{ not_ok "lifecycle: pause/resume failed"; kill -9 $pid; return; }
+	# Two more ticks: the guest runs again and the gap is on record.
+	local n i
+	n=$(grep -c '^tick' "$log")
+	for i in $(seq 120); do
+		[ "$(grep -c '^tick' "$log")" -ge $((n + 2)) ] && break
+		sleep 0.5
+	done
+	gap=$(max_tick_gap "$log")
+	"$IOVM" stop life
+	wait $pid
+	rc=$?
+	if [ "$rc" -ne 0 ] || [ -e /run/iovm/life.sock ] ||
+	   [ -e "${XDG_RUNTIME_DIR:-/nonexistent}/iovm/life.sock" ]; then
+		not_ok "lifecycle: after stop, exit $rc, socket $(ls /run/iovm 2>&1)"
+		return
+	fi
+	if [ "$gap" -ge 250 ]; then
+		ok "lifecycle: listed, stat showed live IOMMU mappings, a 3 s pause is a $((gap / 100)).$((gap % 100 / 10)) s jump in the guest's clock, stopped with exit 0, socket gone"
+	else
+		not_ok "lifecycle: the guest's clock shows no pause (largest gap ${gap}0 ms)"
+	fi
+}
+
+case_sigkill() {
+	local log=$WORK/sigkill.log img=$WORK/sigkill.img pid want got
+	truncate -s 16M "$img"
+	echo "# sigkill: the guest flushes a write, then iovm is killed with SIGKILL"
+	timeout 600 "$IOVM" run -k "$BZ" -i "$INITRD" -m 128 -d "$img" \
+		-p "$EXTRA iovm.run=flush-wait" < /dev/null > "$log" 2>&1 &
+	pid=$!
+	if ! wait_for "$log" 'iovm-guest: flushed' 300; then
+		not_ok "sigkill: the guest never flushed"; kill -9 $pid
+		tail -n 20 "$log" | sed 's/^/#   /'; return
+	fi
+	kill -9 $pid
+	wait $pid 2>/dev/null
+	want=$(yes iovm-flushed-data | head -c 1048576 | sha)
+	got=$(head -c 1048576 "$img" | sha)
+	if [ "$got" = "$want" ]; then
+		ok "sigkill: data the guest flushed is in the image after kill -9"
+	else
+		not_ok "sigkill: the flushed data is not in the image"
+	fi
+}
+
+# vfio_boot MODE: two disks behind the virtio-iommu; the guest kernel keeps
+# the first, and /bin/vfio-blk (guest-images/src/vfio-blk.c) drives the
+# second (serial vfio-disk) from guest userspace through VFIO.
+vfio_boot() {
+	local mode=$1
+	truncate -s 16M "$WORK/vfio-$mode-0.img"
+	truncate -s 64M "$WORK/vfio-$mode.img"
+	boot "vfio-$mode" 0 -k "$BZ" -i "$INITRD" -m 256 --iommu --debug \
+		-d "$WORK/vfio-$mode-0.img" \
+		-d "$WORK/vfio-$mode.img,serial=vfio-disk" \
+		-p "$EXTRA iovm.run=vfio-$mode vfio_platform.reset_required=0 vfio_iommu_type1.allow_unsafe_interrupts=1"
+}
+
+# iovm's fault counter for the VFIO disk's endpoint (the second disk, blk1).
+vfio_faults() {
+	sed -n 's/^iovm: iommu: endpoint [0-9]* (blk1): .* faults \([0-9]*\).*/\1/p' \
+		"$last_log" | head -n 1
+}
+
+# vfio_image_check MODE BYTES: the image holds the first BYTES of the
+# guest's pattern at 1 MiB.
+vfio_image_check() {
+	local want got
+	want=$(yes iovm-vfio-pattern | head -c "$2" | sha)
+	got=$(dd if="$WORK/vfio-$1.img" bs=4096 skip=256 count=$(($2 / 4096)) \
+		2>/dev/null | sha)
+	[ "$got" = "$want" ]
+}
+
+case_vfio_data() {
+	local faults
+	vfio_boot data || return
+	faults=$(vfio_faults)
+	if ! grep -q '^ok - read back 128 KiB' "$last_log" ||
+	   ! grep -q 'IOVM-TEST-RESULT: vfio-data rc=0' "$last_log"; then
+		not_ok "vfio-data: the guest driver did not finish its checks"
+	elif ! vfio_image_check data 131072; then
+		not_ok "vfio-data: the image does not hold the 128 KiB the guest wrote through VFIO"
+	elif [ "${faults:-x}" != 0 ]; then
+		not_ok "vfio-data: iovm counted ${faults:-no} faults on the VFIO endpoint in a clean run"
+		grep 'iovm: iommu:' "$last_log" | sed 's/^/#   /'
+	else
+		grep 'iovm: iommu: endpoint' "$last_log" | sed 's/^/#   /'
+		ok "vfio-data: a userspace VFIO driver wrote 128 KiB, flushed and read it back; the image holds it; 0 faults"
+	fi
+}
+
+case_vfio_isolation() {
+	local faults
+	vfio_boot isolation || return
+	faults=$(vfio_faults)
+	if ! grep -q '^ok - isolation held' "$last_log"; then
+		not_ok "vfio-isolation: the guest did not report 'isolation held'"
+	elif ! vfio_image_check isolation 4096; then
+		not_ok "vfio-isolation: the image's reference sector changed (a refused write reached the disk?)"
+	elif [ "${faults:-0}" -lt 4 ]; then
+		not_ok "vfio-isolation: iovm counted ${faults:-no} faults on the VFIO endpoint, expected at least 4"
+		grep 'iovm: iommu:' "$last_log" | sed 's/^/#   /'
+	else
+		grep 'iovm: iommu: endpoint' "$last_log" | sed 's/^/#   /'
+		ok "vfio-isolation: unmapped and read-only DMA refused, $faults faults counted by iovm, nothing outside the mappings changed"
+	fi
+}
+
+case_vfio_hostile() {
+	local faults cases
+	vfio_boot hostile || return
+	faults=$(vfio_faults)
+	cases=$(grep -c '^ok - [a-z0-9-]*: ' "$last_log")
+	if ! grep -q '^ok - detach-in-flight' "$last_log" ||
+	   ! grep -q 'IOVM-TEST-RESULT: vfio-hostile rc=0' "$last_log"; then
+		not_ok "vfio-hostile: the hostile-driver suite did not run to its end"
+	elif ! vfio_image_check hostile 4096; then
+		not_ok "vfio-hostile: the image's reference sector changed"
+	elif [ "${faults:-0}" -lt 1 ]; then
+		not_ok "vfio-hostile: iovm counted no fault on the VFIO endpoint"
+		grep 'iovm: iommu:' "$last_log" | sed 's/^/#   /'
+	else
+		grep 'iovm: iommu: endpoint' "$last_log" | sed 's/^/#   /'
+		ok "vfio-hostile: $cases hostile cases refused, iovm alive, $faults faults counted, nothing outside the mappings changed"
+	fi
+}
+
 for c in boot boot_elf reboot exit_status panic disk disk_ro disks8 \
 	 discard hwrng virtio_console serial_input virtio_console_input \
-	 iommu_strict iommu_lazy iommu_fault; do
+	 iommu_strict iommu_lazy iommu_fault lifecycle sigkill \
+	 vfio_data vfio_isolation vfio_hostile; do
 	wanted "$c" && "case_$c"
 done
 echo "guest: $pass passed, $fail failed"
