@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -16,6 +17,7 @@
 #include "log.h"
 
 #define ANSWER_MAX	(1 << 20)
+#define CTL_TIMEOUT_S	30
 
 /*
  * Send @req to the guest @name; the answer (without its final "ok") goes
@@ -53,6 +55,10 @@ static int ctl_request(const char *name, const char *req, FILE *out)
 		       strerror(-fd));
 		return IOVM_EXIT_ERROR;
 	}
+	/* A guest that stopped answering must not hang the command. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO,
+		   &(struct timeval){ .tv_sec = CTL_TIMEOUT_S },
+		   sizeof(struct timeval));
 	if (dprintf(fd, "%s\n", req) < 0) {
 		pr_err("%s: cannot send the request: %s", name, strerror(errno));
 		close(fd);

@@ -300,9 +300,9 @@ case_lifecycle() {
 		not_ok "lifecycle: the guest never started ticking"
 		kill -9 $pid; tail -n 20 "$log" | sed 's/^/#   /'; return
 	fi
-	"$IOVM" list | grep -q '^life .*running' ||
+	timeout 60 "$IOVM" list | grep -q '^life .*running' ||
 		{ not_ok "lifecycle: iovm list does not show the guest"; kill -9 $pid; return; }
-	"$IOVM" stat life --iommu > "$WORK/stat.out" 2>&1
+	timeout 60 "$IOVM" stat life --iommu > "$WORK/stat.out" 2>&1
 	if grep -q 'live mappings [1-9]' "$WORK/stat.out" &&
 	   grep -q 'iova 0x' "$WORK/stat.out"; then
 		sed 's/^/#   /' "$WORK/stat.out"
@@ -310,7 +310,8 @@ case_lifecycle() {
 		not_ok "lifecycle: stat --iommu shows no live mappings"
 		sed 's/^/#   /' "$WORK/stat.out"; kill -9 $pid; return
 	fi
-	"$IOVM" pause life && sleep 3 && "$IOVM" resume life ||
+	timeout 60 "$IOVM" pause life && sleep 3 &&
+		timeout 60 "$IOVM" resume life ||
 		{ not_ok "lifecycle: pause/resume failed"; kill -9 $pid; return; }
 	# Two more ticks: the guest runs again and the gap is on record.
 	local n i
@@ -320,7 +321,7 @@ case_lifecycle() {
 		sleep 0.5
 	done
 	gap=$(max_tick_gap "$log")
-	"$IOVM" stop life
+	timeout 60 "$IOVM" stop life
 	wait $pid
 	rc=$?
 	if [ "$rc" -ne 0 ] || [ -e /run/iovm/life.sock ] ||
