@@ -516,6 +516,11 @@ int virtio_mmio_start(struct virtio_dev *vdev)
 	return io_loop_start(vdev->loop);
 }
 
+int virtio_mmio_start_detached(struct virtio_dev *vdev)
+{
+	return io_loop_start(vdev->loop);
+}
+
 void virtio_mmio_exit(struct virtio_dev *vdev)
 {
 	unsigned int q;

@@ -117,6 +117,12 @@ struct virtio_dev {
 int virtio_mmio_init(struct vm *vm, struct virtio_dev *vdev);
 /* Once KVM exists: connect the eventfds to the VM and start the thread. */
 int virtio_mmio_start(struct virtio_dev *vdev);
+/*
+ * Start the device thread without KVM (benchmarks, tests): notifications
+ * come from QueueNotify writes through virtio_mmio_access(), and the
+ * interrupt is vdev->irq_fd, an eventfd the caller can poll.
+ */
+int virtio_mmio_start_detached(struct virtio_dev *vdev);
 void virtio_mmio_exit(struct virtio_dev *vdev);
 /* The register file, as the MMIO bus calls it (exposed for tests). */
 void virtio_mmio_access(void *opaque, uint64_t off, uint8_t *data,
