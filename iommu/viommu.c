@@ -129,21 +129,8 @@ static void process_requests(struct viommu *v)
 {
 	struct virtqueue *vq = &v->vdev.vqs[REQUEST_Q];
 
-	for (;;) {
-		enum vq_status st = vq_pop(vq, &v->chain);
-
-		if (st == VQ_BROKEN) {
-			virtio_needs_reset(&v->vdev, "malformed request queue");
-			return;
-		}
-		if (st == VQ_EMPTY) {
-			vq_enable_notify(vq, true);
-			if (!vq_has_work(vq))
-				return;
-			continue;
-		}
+	while (virtio_next_chain(&v->vdev, vq, &v->chain))
 		handle_request(v);
-	}
 }
 
 /* Deliver queued faults into buffers the driver posted on the event queue. */
@@ -155,25 +142,15 @@ static void deliver_faults(struct viommu *v)
 		return;
 	for (;;) {
 		struct virtio_iommu_fault ev = { 0 };
-		enum vq_status st;
 
 		if (!v->fault_pending) {
 			if (!viommu_fault_pop(&v->st, &v->pending))
 				return;
 			v->fault_pending = true;
 		}
-		st = vq_pop(vq, &v->chain);
-		if (st == VQ_BROKEN) {
-			virtio_needs_reset(&v->vdev, "malformed event queue");
+		/* No buffer: the fault waits for the driver to post one. */
+		if (!virtio_next_chain(&v->vdev, vq, &v->chain))
 			return;
-		}
-		if (st == VQ_EMPTY) {
-			/* Keep the fault; the driver will post buffers. */
-			vq_enable_notify(vq, true);
-			if (!vq_has_work(vq))
-				return;
-			continue;
-		}
 		ev.reason = v->pending.reason;
 		ev.flags = v->pending.flags;
 		ev.endpoint = v->pending.endpoint;

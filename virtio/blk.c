@@ -74,6 +74,7 @@ struct blk_dev {
 	struct blk_req reqs[BLK_QUEUE_SIZE];	/* indexed by chain head */
 	struct iocb iocbs[BLK_QUEUE_SIZE];
 	struct iocb *batch[BLK_QUEUE_SIZE];
+	bool busy[BLK_QUEUE_SIZE];		/* head has I/O in flight */
 };
 
 static struct virtqueue *blk_vq(struct blk_dev *b)
@@ -115,6 +116,7 @@ static void blk_finish(struct blk_dev *b, struct blk_req *r, uint8_t status)
 	uint32_t used = 0;
 
 	blk_count(b, r, status);
+	b->busy[r->head] = false;
 	if (r->has_status) {
 		if (dma_write(&b->vdev.dma, r->status_addr, &status, 1) == 0)
 			used = 1;
@@ -268,23 +270,15 @@ static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
 	struct virtqueue *vq = blk_vq(b);
 	int n = 0;
 
-	for (;;) {
-		enum vq_status st = vq_pop(vq, &b->chain);
-
-		if (st == VQ_BROKEN) {
-			virtio_needs_reset(vdev, "malformed request queue");
-			break;
-		}
-		if (st == VQ_EMPTY) {
-			/* Re-arm, then look again: the driver may have raced. */
-			vq_enable_notify(vq, true);
-			if (!vq_has_work(vq))
-				break;
-			continue;
-		}
+	while (virtio_next_chain(vdev, vq, &b->chain)) {
 		struct blk_req *r = &b->reqs[b->chain.head];
 		enum blk_parse p;
 
+		/* A head still in flight is the driver reusing it: broken. */
+		if (b->busy[b->chain.head]) {
+			virtio_needs_reset(vdev, "a request's head was reused while in flight");
+			break;
+		}
 		/* Held from before the first translation to completion. */
 		dma_hold(&vdev->dma);
 		p = blk_req_parse(&b->chain, &vdev->dma, &b->geo, r);
@@ -294,8 +288,10 @@ static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
 			p = blk_test_bogus_iova(b, r);
 		switch (p) {
 		case BLK_EXECUTE:
-			if (blk_prepare(b, r, &b->iocbs[r->head]))
+			if (blk_prepare(b, r, &b->iocbs[r->head])) {
+				b->busy[r->head] = true;
 				b->batch[n++] = &b->iocbs[r->head];
+			}
 			break;
 		case BLK_COMPLETE:
 			blk_finish(b, r, r->status);
@@ -335,11 +331,13 @@ static void blk_reap(struct blk_dev *b, bool complete)
 			bool ok = r->type == VIRTIO_BLK_T_FLUSH ? res == 0 :
 				  res >= 0 && (uint64_t)res == r->len;
 
-			if (complete)
+			if (complete) {
 				blk_finish(b, r, ok ? VIRTIO_BLK_S_OK :
 						      VIRTIO_BLK_S_IOERR);
-			else
+			} else {
+				b->busy[r->head] = false;
 				dma_release(&b->vdev.dma);
+			}
 		}
 	}
 }

@@ -35,24 +35,6 @@ struct console_dev {
 	uint64_t bytes_in, bytes_out;	/* under vdev.lock */
 };
 
-static bool pop_or_rearm(struct virtio_dev *vdev, struct virtqueue *vq,
-			 struct vq_chain *c)
-{
-	for (;;) {
-		enum vq_status st = vq_pop(vq, c);
-
-		if (st == VQ_CHAIN)
-			return true;
-		if (st == VQ_BROKEN) {
-			virtio_needs_reset(vdev, "malformed console queue");
-			return false;
-		}
-		vq_enable_notify(vq, true);
-		if (!vq_has_work(vq))
-			return false;
-	}
-}
-
 static void console_transmit(struct console_dev *c)
 {
 	struct virtqueue *vq = &c->vdev.vqs[TXQ];
@@ -60,7 +42,7 @@ static void console_transmit(struct console_dev *c)
 	unsigned int i;
 	int n;
 
-	while (pop_or_rearm(&c->vdev, vq, &c->chain)) {
+	while (virtio_next_chain(&c->vdev, vq, &c->chain)) {
 		for (i = 0; i < c->chain.nr_readable; i++) {
 			const struct vq_buf *b = &c->chain.buf[i];
 
@@ -103,7 +85,7 @@ static size_t console_input(void *opaque, const uint8_t *buf, size_t len)
 	pthread_mutex_lock(&vdev->lock);
 	while (done < len && (vdev->status & VIRTIO_STATUS_DRIVER_OK) &&
 	       !(vdev->status & VIRTIO_STATUS_NEEDS_RESET) &&
-	       pop_or_rearm(vdev, vq, &c->chain)) {
+	       virtio_next_chain(vdev, vq, &c->chain)) {
 		uint32_t written = 0;
 		unsigned int i;
 		int n, j;

@@ -88,6 +88,27 @@ void virtio_complete(struct virtio_dev *vdev, struct virtqueue *vq,
 		virtio_interrupt(vdev, VIRTIO_MMIO_INT_VRING);
 }
 
+bool virtio_next_chain(struct virtio_dev *vdev, struct virtqueue *vq,
+		       struct vq_chain *chain)
+{
+	for (;;) {
+		switch (vq_pop(vq, chain)) {
+		case VQ_CHAIN:
+			return true;
+		case VQ_BROKEN:
+			virtio_needs_reset(vdev, "malformed virtqueue");
+			return false;
+		case VQ_EMPTY:
+			break;
+		}
+		/* Ask for a notification, then look again: the driver may
+		 * have added a chain before it saw the request. */
+		vq_enable_notify(vq, true);
+		if (!vq_has_work(vq))
+			return false;
+	}
+}
+
 /* Called on resample (the guest EOI'd): re-raise if still pending. */
 static int mmio_start(void *opaque);
 static void mmio_stop(void *opaque);

@@ -50,19 +50,7 @@ static void rng_queue_notify(struct virtio_dev *vdev, unsigned int q)
 	struct rng_dev *r = vdev->priv;
 	struct virtqueue *vq = &vdev->vqs[0];
 
-	for (;;) {
-		enum vq_status st = vq_pop(vq, &r->chain);
-
-		if (st == VQ_BROKEN) {
-			virtio_needs_reset(vdev, "malformed request queue");
-			return;
-		}
-		if (st == VQ_EMPTY) {
-			vq_enable_notify(vq, true);
-			if (!vq_has_work(vq))
-				return;
-			continue;
-		}
+	while (virtio_next_chain(vdev, vq, &r->chain)) {
 		uint32_t n = rng_fill(r);
 
 		r->requests++;

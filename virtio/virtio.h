@@ -131,6 +131,12 @@ void virtio_mmio_access(void *opaque, uint64_t off, uint8_t *data,
 void virtio_interrupt(struct virtio_dev *vdev, uint32_t reason);
 /* The device cannot go on: tell the driver (DEVICE_NEEDS_RESET). */
 void virtio_needs_reset(struct virtio_dev *vdev, const char *why);
+/*
+ * The next chain to serve, or false when the queue is empty (with
+ * notifications re-armed) or broken (the device then needs a reset).
+ */
+bool virtio_next_chain(struct virtio_dev *vdev, struct virtqueue *vq,
+		       struct vq_chain *chain);
 /* Push one completion and interrupt if the driver wants one. */
 void virtio_complete(struct virtio_dev *vdev, struct virtqueue *vq,
 		     uint16_t head, uint32_t len);
