@@ -35,7 +35,15 @@ PREFIX   ?= /usr/local
 BINDIR   := $(PREFIX)/bin
 MANDIR   := $(PREFIX)/share/man/man1
 
-.PHONY: all deps check unit unit-asan cli-tests guest-tests demo clean \
+# Fuzz harnesses (tests/fuzz/): built with the sanitizers and a plain-C
+# driver, so they need no libFuzzer; each runs FUZZ_SECONDS in make check.
+FUZZ_SECONDS ?= 30
+FUZZ_SRCS := $(filter-out %/fuzz_common.c,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZ_BINS := $(FUZZ_NAMES:%=$(SAN)/fuzz/standalone/%)
+FUZZ_MAIN := $(SAN)/tests/fuzz/standalone.o $(SAN)/tests/fuzz/fuzz_common.o
+
+.PHONY: all deps check unit unit-asan fuzz cli-tests guest-tests demo clean \
 	install uninstall
 all: iovm
 
@@ -56,6 +64,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_OBJS)
 $(SAN)/tests/%: $(SAN)/tests/unit/%.o $(SAN_OBJS)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+$(SAN)/fuzz/standalone/%: $(SAN)/tests/fuzz/fuzz_%.o $(FUZZ_MAIN) $(SAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
 deps:
 	@scripts/install-deps
 
@@ -65,6 +77,10 @@ unit: $(UNIT_BINS)
 unit-asan: $(SAN_BINS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		scripts/run-unit $(SAN_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@FUZZ_ENGINE=standalone tests/fuzz/run.sh $(FUZZ_SECONDS) $(SAN)/fuzz \
+		$(FUZZ_NAMES)
 
 cli-tests: iovm
 	@tests/cli/errors.sh ./iovm
@@ -76,7 +92,7 @@ guest-tests: iovm
 	@tests/guest/run-all.sh
 
 check: deps
-	@$(MAKE) --no-print-directory unit unit-asan cli-tests guest-tests
+	@$(MAKE) --no-print-directory unit unit-asan fuzz cli-tests guest-tests
 
 demo: deps
 	@$(MAKE) --no-print-directory iovm
@@ -91,6 +107,24 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD) iovm
+
+# make bench: the benchmark suite (bench/README.md). Timing stays out of
+# make check; this prints figures, references and ratios.
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
+.PHONY: bench
+bench: deps
+	@$(MAKE) --no-print-directory iovm $(BUILD)/bench/iovm-bench \
+		$(BUILD)/bench/bench-io
+	@bench/run.sh
+
+$(BUILD)/bench/iovm-bench: $(BENCH_OBJS) $(LIB_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Runs inside the test guest, which has no libraries: static.
+$(BUILD)/bench/bench-io: bench/guest/bench-io.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -o $@ $<
 
 .SECONDARY:
 

@@ -28,7 +28,11 @@
 #define VIRTIO_BLK_ID_BYTES	20
 #define BLK_SECTOR		512ULL
 
-/* What the device advertises; the parser enforces the same limits. */
+/*
+ * What the device advertises. The parser enforces only BLK_MAX_IOV (what a
+ * request may cost us); a driver that ignores SEG_MAX or SIZE_MAX but stays
+ * within it is served, since nothing on our side depends on them.
+ */
 #define BLK_SEG_MAX		126
 #define BLK_SIZE_MAX		(1U << 20)
 #define BLK_MAX_IOV		256	/* segments, split further by the IOMMU */
