@@ -90,6 +90,45 @@ static int scatter(const struct dma_space *dma, const struct vq_chain *c,
 	return done == len ? 0 : -EFAULT;
 }
 
+/* One line per request for --trace iommu, decoded from our copy. */
+static void trace_request(const uint8_t *in, size_t len, uint8_t status)
+{
+	static const char *const names[] = { "?", "ATTACH", "DETACH", "MAP",
+					     "UNMAP", "PROBE" };
+	uint32_t a = 0, b = 0, flags = 0;
+	uint64_t start = 0, end = 0, phys = 0;
+	uint8_t type = len ? in[0] : 0;
+
+	if (len >= 12)
+		memcpy(&a, in + 4, 4);
+	if (type == VIRTIO_IOMMU_T_MAP && len >= 36) {
+		memcpy(&start, in + 8, 8);
+		memcpy(&end, in + 16, 8);
+		memcpy(&phys, in + 24, 8);
+		memcpy(&flags, in + 32, 4);
+		pr_trace(TRACE_IOMMU, "iommu: MAP domain %u iova 0x%llx-0x%llx -> 0x%llx flags 0x%x: status %u",
+			 a, (unsigned long long)start, (unsigned long long)end,
+			 (unsigned long long)phys, flags, status);
+	} else if (type == VIRTIO_IOMMU_T_UNMAP && len >= 24) {
+		memcpy(&start, in + 8, 8);
+		memcpy(&end, in + 16, 8);
+		pr_trace(TRACE_IOMMU, "iommu: UNMAP domain %u iova 0x%llx-0x%llx: status %u",
+			 a, (unsigned long long)start, (unsigned long long)end,
+			 status);
+	} else if ((type == VIRTIO_IOMMU_T_ATTACH ||
+		    type == VIRTIO_IOMMU_T_DETACH) && len >= 12) {
+		memcpy(&b, in + 8, 4);
+		pr_trace(TRACE_IOMMU, "iommu: %s domain %u endpoint %u: status %u",
+			 names[type], a, b, status);
+	} else if (type == VIRTIO_IOMMU_T_PROBE && len >= 8) {
+		pr_trace(TRACE_IOMMU, "iommu: PROBE endpoint %u: status %u", a,
+			 status);
+	} else {
+		pr_trace(TRACE_IOMMU, "iommu: request type %u (%zu bytes): status %u",
+			 type, len, status);
+	}
+}
+
 static void handle_request(struct viommu *v)
 {
 	uint8_t in[VIOMMU_REQ_MAX], out[VIOMMU_OUT_MAX];
@@ -117,8 +156,8 @@ static void handle_request(struct viommu *v)
 	}
 	memset(out, 0, out_len);
 	status = viommu_request(&v->st, in, in_len, out, out_len);
-	pr_trace(TRACE_IOMMU, "iommu: request type %u (%zu bytes): status %u",
-		 in_len ? in[0] : 0, in_len, status);
+	if (log_trace_mask & TRACE_IOMMU)
+		trace_request(in, in_len, status);
 	if (scatter(&v->vdev.dma, c, out, out_len))
 		out_len = 0;
 	virtio_complete(&v->vdev, &v->vdev.vqs[REQUEST_Q], c->head,

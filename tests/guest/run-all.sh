@@ -17,6 +17,7 @@ mkdir -p "$cache"
 # hardware-backed KVM nothing is added.
 if [ "$(tests/harness/kvm-mode 2>/dev/null)" = nested ]; then
 	export IOVM_GUEST_PARAMS="noxsave ${IOVM_GUEST_PARAMS:-}"
+	export IOVM_NESTED=1
 fi
 
 kdir=$(guest-images/build-kernel.sh)

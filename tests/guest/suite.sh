@@ -17,6 +17,8 @@ WORK=$(mktemp -d /tmp/iovm-suite.XXXXXX)
 # Extra guest kernel parameters the environment needs (run-all.sh sets
 # noxsave when nested: see there).
 EXTRA=${IOVM_GUEST_PARAMS:-}
+NESTED=${IOVM_NESTED:-}
+retries=0
 trap 'rm -rf "$WORK"' EXIT
 pass=0 fail=0
 
@@ -39,6 +41,17 @@ boot() {
 	timeout 600 "$IOVM" run "$@" > "$WORK/$name.log" 2>&1 < /dev/null
 	rc=$?
 	last_log=$WORK/$name.log
+	# Nested only: an L2 guest with 2 vCPUs now and then dies in early
+	# boot with a triple fault under QEMU's emulated SVM (about 1 boot in
+	# 20, never with 1 vCPU, never seen on hardware). Retry it once, and
+	# say so: the count is in the summary, and the log is kept.
+	if [ "$rc" -eq 4 ] && [ "$rc" -ne "$want" ] && [ -n "$NESTED" ]; then
+		retries=$((retries + 1))
+		echo "# $name: RETRY after a triple fault in nested mode:"
+		grep 'iovm:' "$last_log" | sed 's/^/#   /'
+		timeout 600 "$IOVM" run "$@" > "$WORK/$name.log" 2>&1 < /dev/null
+		rc=$?
+	fi
 	if [ "$rc" -ne "$want" ]; then
 		not_ok "$name: iovm exited $rc, expected $want"
 		tail -n 40 "$last_log" | sed 's/^/#   /'
@@ -252,12 +265,16 @@ case_iommu_fault() {
 	local img=$WORK/fault.img
 	truncate -s 16M "$img"
 	boot iommu-fault 0 -k "$BZ" -i "$INITRD" -m 256 --iommu --debug \
+		--trace iommu \
 		-d "$img,test-bogus-iova=2048" -p "$EXTRA iovm.run=iommu-fault" ||
 		return
 	if grep -q 'test-bogus-iova: .*refused; guest RAM around it unchanged' \
-		"$last_log" && grep -q 'faults [1-9]' "$last_log"; then
-		grep 'test-bogus-iova\|iommu: endpoint' "$last_log" | sed 's/^/#   /'
-		ok "iommu-fault: an unmapped IOVA faulted, the read failed, guest RAM unchanged, the guest lived"
+		"$last_log" && grep -q 'faults [1-9]' "$last_log" &&
+	   grep -q 'trace: iommu: MAP domain' "$last_log" &&
+	   grep -q 'trace: iommu: fault: endpoint 1 (blk0) write at 0x4000000' "$last_log"; then
+		grep 'test-bogus-iova\|iommu: endpoint\|trace: iommu: fault\|trace: iommu: ATTACH' \
+			"$last_log" | sed 's/^/#   /'
+		ok "iommu-fault: an unmapped IOVA faulted, the read failed, guest RAM unchanged, the guest lived; --trace iommu logged the requests and the fault"
 	else
 		not_ok "iommu-fault: iovm did not report a refused access and a fault"
 		grep 'iovm:' "$last_log" | sed 's/^/#   /'
@@ -447,5 +464,7 @@ for c in boot boot_elf reboot exit_status panic disk disk_ro disks8 \
 	 vfio_data vfio_isolation vfio_hostile; do
 	wanted "$c" && "case_$c"
 done
+[ "$retries" -gt 0 ] &&
+	echo "# $retries case(s) retried after a nested-mode triple fault (see above)"
 echo "guest: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
