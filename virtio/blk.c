@@ -126,9 +126,13 @@ static void blk_finish(struct blk_dev *b, struct blk_req *r, uint8_t status)
 		     r->type == VIRTIO_BLK_T_GET_ID))
 			used += (uint32_t)r->len;
 	}
-	/* Done with the request's mapped buffers: UNMAP may go ahead. */
-	dma_release(&b->vdev.dma);
 	virtio_complete(&b->vdev, blk_vq(b), r->head, used);
+	/*
+	 * Done with the request, used ring included: UNMAP may go ahead.
+	 * Released any earlier, an UNMAP could complete between the used
+	 * ring's translation and its write.
+	 */
+	dma_release(&b->vdev.dma);
 }
 
 static uint8_t blk_fallocate(struct blk_dev *b, const struct blk_req *r)

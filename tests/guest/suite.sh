@@ -460,9 +460,14 @@ case_vfio_hostile() {
 
 for c in boot boot_elf reboot exit_status panic disk disk_ro disks8 \
 	 discard hwrng virtio_console serial_input virtio_console_input \
-	 iommu_strict iommu_lazy iommu_fault lifecycle sigkill \
-	 vfio_data vfio_isolation vfio_hostile; do
+	 iommu_strict iommu_lazy iommu_fault lifecycle sigkill; do
 	wanted "$c" && "case_$c"
+done
+# Run only when named (tests/guest/run-all.sh vfio_data ...): they need a
+# guest kernel with guest-images/vfio-platform-reset-required.patch, which
+# build-kernel.sh does not apply yet (issue 5 is in progress).
+for c in vfio_data vfio_isolation vfio_hostile; do
+	[ ${#only[@]} -gt 0 ] && wanted "$c" && "case_$c"
 done
 [ "$retries" -gt 0 ] &&
 	echo "# $retries case(s) retried after a nested-mode triple fault (see above)"

@@ -1,0 +1,3 @@
+#!/bin/sh
+# iovm.run=vfio-isolation: see vfio.sh.
+exec sh /tests/vfio.sh isolation
