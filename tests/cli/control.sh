@@ -177,7 +177,7 @@ if command -v python3 > /dev/null; then
 	wait "$pid"
 	grc=$?
 	if [ "$grc" -eq 159 ] && grep -q 'forbidden system call 41' "$TMP/g3.out"; then
-		ok "sandbox: socket() after set-up killed iovm (SIGSYS, exit 159)"
+		ok "sandbox: socket() after set-up ended iovm (SIGSYS, exit 159)"
 	else
 		not_ok "sandbox: iovm exited $grc: $(cat "$TMP/g3.out")"
 	fi
