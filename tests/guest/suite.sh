@@ -10,10 +10,13 @@ set -uo pipefail
 IOVM=$1 KDIR=$2 IDIR=$3
 shift 3
 only=("$@")
-BZ=$KDIR/bzImage
-ELF=$KDIR/vmlinux
-INITRD=$IDIR/initramfs.cpio.gz
 WORK=$(mktemp -d /tmp/iovm-suite.XXXXXX)
+# Local copies: nested, the cache is a 9p share, and one read of each
+# image beats one per boot over it (twice a level-1 hang started there).
+cp "$KDIR/bzImage" "$KDIR/vmlinux" "$IDIR/initramfs.cpio.gz" "$WORK/"
+BZ=$WORK/bzImage
+ELF=$WORK/vmlinux
+INITRD=$WORK/initramfs.cpio.gz
 # Extra guest kernel parameters the environment needs (run-all.sh sets
 # noxsave when nested: see there).
 EXTRA=${IOVM_GUEST_PARAMS:-}
