@@ -97,10 +97,9 @@ static int ctl_request(const char *name, const char *req, FILE *out)
 
 static int ctl_list(void)
 {
-	char dir[256], path[512];
+	char dir[256];
 	struct dirent *e;
 	DIR *d;
-	int n = 0;
 
 	if (control_dir(dir, sizeof(dir)))
 		return IOVM_EXIT_ERROR;
@@ -118,7 +117,6 @@ static int ctl_list(void)
 			continue;
 		memcpy(name, e->d_name, l - 5);
 		name[l - 5] = 0;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		f = fmemopen(answer, sizeof(answer) - 1, "w");
 		if (!f)
 			continue;
@@ -128,7 +126,6 @@ static int ctl_list(void)
 			fflush(f);
 			sscanf(answer, "%*s %15s %15s", pid, state);
 			printf("%-24s %8s  %s\n", name, pid, state);
-			n++;
 		}
 		fclose(f);
 	}

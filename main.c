@@ -249,9 +249,6 @@ static int cmd_run(int argc, char **argv)
 		pr_err("cannot set up signal handling: %s", strerror(errno));
 		return IOVM_EXIT_ERROR;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);	/* the vCPU kick: vCPU threads only */
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	snprintf(name, sizeof(name), "guest-%d", (int)getpid());
 	if (vm_create(&vm, &cfg) || devices_create(vm, &cfg, &iommu) ||

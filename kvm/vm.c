@@ -314,6 +314,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
 	struct vm *vm;
+	sigset_t kick;
 	int err;
 
 	vm = calloc(1, sizeof(*vm));
@@ -332,7 +333,14 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	*out = vm;
 	if (vm->exit_efd < 0)
 		return -errno;
+	/*
+	 * The kick is for vCPU threads, and only inside KVM_RUN: block it
+	 * here, before any thread exists, so every thread inherits that.
+	 */
 	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+	sigemptyset(&kick);
+	sigaddset(&kick, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &kick, NULL);
 
 	/*
 	 * Everything that only reads the user's files comes before KVM, so a
