@@ -5,8 +5,17 @@
 # own verdict, and, for disks, the image files on this side.
 #
 # usage: suite.sh IOVM KERNEL_DIR INITRAMFS_DIR [CASE...]
+#        suite.sh --list    (the cases, in the order they run)
 set -uo pipefail
 
+CASES=(boot boot_elf reboot exit_status panic disk disk_ro disks8
+       discard hwrng virtio_console serial_input virtio_console_input
+       iommu_strict iommu_lazy iommu_fault lifecycle sigkill
+       vfio_data vfio_isolation vfio_hostile)
+if [ "${1:-}" = --list ]; then
+	printf '%s\n' "${CASES[@]}"
+	exit 0
+fi
 IOVM=$1 KDIR=$2 IDIR=$3
 shift 3
 only=("$@")
@@ -41,20 +50,25 @@ boot() {
 	local name=$1 want=$2 rc
 	shift 2
 	echo "# $name: iovm run $*"
-	timeout 600 "$IOVM" run "$@" > "$WORK/$name.log" 2>&1 < /dev/null
+	timeout 300 "$IOVM" run "$@" > "$WORK/$name.log" 2>&1 < /dev/null
 	rc=$?
 	last_log=$WORK/$name.log
-	# Nested only: an L2 guest with 2 vCPUs now and then dies in early
-	# boot with a triple fault under QEMU's emulated SVM (about 1 boot in
-	# 20, never with 1 vCPU, never seen on hardware). Retry it once, and
-	# say so: the count is in the summary, and the log is kept.
-	if [ "$rc" -eq 4 ] && [ "$rc" -ne "$want" ] && [ -n "$NESTED" ]; then
+	# Nested only: QEMU 7.2's emulated SVM now and then delivers an
+	# interrupt where the CPU could not take one, and the level-2 guest
+	# dies with a triple fault (mostly with 2 vCPUs; never seen on
+	# hardware; at times half the 2-vCPU boots). See
+	# tests/harness/README.md. Up to four more attempts (a failed one
+	# dies within seconds), each said, and counted in the summary.
+	local attempt=1
+	while [ "$rc" -eq 4 ] && [ "$rc" -ne "$want" ] && [ -n "$NESTED" ] &&
+	      [ "$attempt" -lt 5 ]; do
+		attempt=$((attempt + 1))
 		retries=$((retries + 1))
 		echo "# $name: RETRY after a triple fault in nested mode:"
 		grep 'iovm:' "$last_log" | sed 's/^/#   /'
-		timeout 600 "$IOVM" run "$@" > "$WORK/$name.log" 2>&1 < /dev/null
+		timeout 300 "$IOVM" run "$@" > "$WORK/$name.log" 2>&1 < /dev/null
 		rc=$?
-	fi
+	done
 	if [ "$rc" -ne "$want" ]; then
 		not_ok "$name: iovm exited $rc, expected $want"
 		tail -n 40 "$last_log" | sed 's/^/#   /'
@@ -190,7 +204,7 @@ interactive() {
 	shift
 	mkfifo "$fifo"
 	echo "# $name: iovm run $* (typing into the console)"
-	timeout 600 "$IOVM" run "$@" < "$fifo" > "$WORK/$name.log" 2>&1 &
+	timeout 300 "$IOVM" run "$@" < "$fifo" > "$WORK/$name.log" 2>&1 &
 	local pid=$!
 	exec 9> "$fifo"
 	for i in $(seq 1200); do
@@ -461,16 +475,8 @@ case_vfio_hostile() {
 	fi
 }
 
-for c in boot boot_elf reboot exit_status panic disk disk_ro disks8 \
-	 discard hwrng virtio_console serial_input virtio_console_input \
-	 iommu_strict iommu_lazy iommu_fault lifecycle sigkill; do
+for c in "${CASES[@]}"; do
 	wanted "$c" && "case_$c"
-done
-# Run only when named (tests/guest/run-all.sh vfio_data ...): they need a
-# guest kernel with guest-images/vfio-platform-reset-required.patch, which
-# build-kernel.sh does not apply yet (issue 5 is in progress).
-for c in vfio_data vfio_isolation vfio_hostile; do
-	[ ${#only[@]} -gt 0 ] && wanted "$c" && "case_$c"
 done
 [ "$retries" -gt 0 ] &&
 	echo "# $retries case(s) retried after a nested-mode triple fault (see above)"
