@@ -3,6 +3,8 @@
 #   make            build ./iovm (statically linked: it also runs inside the
 #                   nested test harness, which has no libraries)
 #   make demo       boot the demo guest (installs what it needs as root)
+#   make demo-vfio  a guest program drives a disk through VFIO, fenced by
+#                   the virtio-iommu
 #   make check      the whole test suite: unit tests, sanitizer build,
 #                   command-line errors, guest-boot integration tests
 #   make deps       install the Debian packages (or print the apt-get line)
@@ -43,7 +45,7 @@ FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
 FUZZ_BINS := $(FUZZ_NAMES:%=$(SAN)/fuzz/standalone/%)
 FUZZ_MAIN := $(SAN)/tests/fuzz/standalone.o $(SAN)/tests/fuzz/fuzz_common.o
 
-.PHONY: all deps check unit unit-asan fuzz cli-tests guest-tests demo clean \
+.PHONY: all deps check unit unit-asan fuzz cli-tests guest-tests demo demo-vfio clean \
 	install uninstall
 all: iovm
 
@@ -97,6 +99,10 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory iovm
 	@scripts/demo
+
+demo-vfio: deps
+	@$(MAKE) --no-print-directory iovm
+	@scripts/demo vfio
 
 install: iovm
 	install -D -m 755 iovm $(DESTDIR)$(BINDIR)/iovm

@@ -18,7 +18,7 @@ self=$here/$(basename "${BASH_SOURCE[0]}")
 pkg=linux-source-6.1
 tarball=/usr/src/$pkg.tar.xz
 fragment=$here/kernel.config
-patches=("$here/x86-of-early-flattree.patch" "$here/x86-mpparse-optional.patch")
+patches=("$here/x86-of-early-flattree.patch" "$here/x86-mpparse-optional.patch" "$here/vfio-platform-reset-required.patch" "$here/x86-of-irq-trigger-type.patch")
 
 log() { echo "build-kernel: $*" >&2; }
 die() { log "error: $*"; exit 1; }
