@@ -335,6 +335,13 @@ int viommu_create(struct vm *vm, struct viommu **out)
 	v->vdev.ops = &viommu_ops;
 	v->vdev.priv = v;
 	v->vdev.iommu_endpoint = -1;
+	/*
+	 * Linux sends every MAP (and, strict, every UNMAP) on its own and
+	 * spins until it completes: handle requests on the vCPU that kicked,
+	 * not through a wake-up of the device thread and back. Faults still
+	 * go out from the device thread.
+	 */
+	v->vdev.inline_notify = 1U << REQUEST_Q;
 
 	err = virtio_mmio_init(vm, &v->vdev);
 	if (!err)

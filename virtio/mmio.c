@@ -127,6 +127,14 @@ static void on_resample(void *opaque)
 	pthread_mutex_unlock(&vdev->lock);
 }
 
+/* Queue @q was notified: run the device on it if it is live (lock held). */
+static void queue_notified(struct virtio_dev *vdev, unsigned int q)
+{
+	if ((vdev->status & VIRTIO_STATUS_DRIVER_OK) &&
+	    !(vdev->status & VIRTIO_STATUS_NEEDS_RESET) && vdev->vqs[q].ready)
+		vdev->ops->queue_notify(vdev, q);
+}
+
 static void on_notify(struct virtio_dev *vdev, unsigned int q)
 {
 	uint64_t v;
@@ -134,9 +142,7 @@ static void on_notify(struct virtio_dev *vdev, unsigned int q)
 	if (read(vdev->notify_fd[q], &v, sizeof(v)) < 0)
 		return;
 	pthread_mutex_lock(&vdev->lock);
-	if ((vdev->status & VIRTIO_STATUS_DRIVER_OK) &&
-	    !(vdev->status & VIRTIO_STATUS_NEEDS_RESET) && vdev->vqs[q].ready)
-		vdev->ops->queue_notify(vdev, q);
+	queue_notified(vdev, q);
 	pthread_mutex_unlock(&vdev->lock);
 }
 
@@ -307,8 +313,14 @@ static void reg_write(struct virtio_dev *vdev, uint64_t off, uint32_t v)
 		vdev->queue_sel = v;
 		return;
 	case MMIO_QUEUE_NOTIFY:
-		/* Normally an ioeventfd; this path only if KVM missed it. */
-		if (v < vdev->nr_queues) {
+		/*
+		 * An inline queue runs here, on the notifying thread. Others
+		 * normally arrive through an ioeventfd; this path only if KVM
+		 * missed it.
+		 */
+		if (v < vdev->nr_queues && (vdev->inline_notify & (1U << v))) {
+			queue_notified(vdev, v);
+		} else if (v < vdev->nr_queues) {
 			uint64_t one = 1;
 
 			if (write(vdev->notify_fd[v], &one, sizeof(one)) < 0)
@@ -403,6 +415,8 @@ static int kvm_wire(struct virtio_dev *vdev)
 	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
 		return -errno;
 	for (q = 0; q < vdev->nr_queues; q++) {
+		if (vdev->inline_notify & (1U << q))
+			continue;	/* an MMIO exit: see MMIO_QUEUE_NOTIFY */
 		struct kvm_ioeventfd ioev = {
 			.datamatch = q,
 			.addr = vdev->mmio_base + MMIO_QUEUE_NOTIFY,

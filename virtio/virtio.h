@@ -63,7 +63,8 @@ void io_loop_destroy(struct io_loop *l);
 struct virtio_dev;
 
 struct virtio_dev_ops {
-	/* Device thread: queue @q was notified (lock held). */
+	/* Queue @q was notified (lock held): on the device thread, or on
+	 * the notifying thread for a queue in inline_notify. */
 	void (*queue_notify)(struct virtio_dev *vdev, unsigned int q);
 	/* The driver set DRIVER_OK (lock held). */
 	int (*activate)(struct virtio_dev *vdev);
@@ -108,6 +109,13 @@ struct virtio_dev {
 	struct io_loop *loop;
 	int iommu_endpoint;		/* -1: not behind the virtio-iommu */
 	bool want_iommu;		/* put me behind the virtio-iommu */
+	/*
+	 * Queues whose notification is handled on the notifying thread (the
+	 * vCPU's MMIO exit) instead of the device thread: for short requests
+	 * that the driver waits for synchronously, where a thread hand-off
+	 * costs more than the work. Bit q: queue q.
+	 */
+	uint32_t inline_notify;
 };
 
 /*

@@ -43,9 +43,13 @@ struct test_dev {
 	uint8_t config[8];
 	int resets, activations, config_writes;
 	uint32_t last_config_off;
+	int notified[4];
 };
 
-static void t_notify(struct virtio_dev *v, unsigned int q) { }
+static void t_notify(struct virtio_dev *v, unsigned int q)
+{
+	((struct test_dev *)v->priv)->notified[q]++;
+}
 
 static int t_activate(struct virtio_dev *v)
 {
@@ -330,6 +334,33 @@ static void test_interrupt_ack_and_notify(void **state)
 	assert_int_equal(read(t->vdev.notify_fd[3], &v, sizeof(v)), -1);
 }
 
+/* An inline queue runs on the notifying thread, and only when live. */
+static void test_inline_notify(void **state)
+{
+	struct test_dev *t = *state;
+	uint64_t v = 0;
+
+	t->vdev.inline_notify = 1U << 0;
+	wr(t, R_QNOTIFY, 0);
+	assert_int_equal(t->notified[0], 0);	/* not DRIVER_OK yet */
+
+	negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1));
+	setup_queue(t, 0, 64, 0x10000, 0x11000, 0x12000);
+	setup_queue(t, 1, 64, 0x20000, 0x21000, 0x22000);
+	wr(t, R_STATUS, rd(t, R_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+	wr(t, R_QNOTIFY, 0);
+	assert_int_equal(t->notified[0], 1);
+	assert_int_equal(read(t->vdev.notify_fd[0], &v, sizeof(v)), -1);
+	/* Queue 1 is not inline: its notify goes to the device thread. */
+	wr(t, R_QNOTIFY, 1);
+	assert_int_equal(t->notified[1], 0);
+	assert_int_equal(read(t->vdev.notify_fd[1], &v, sizeof(v)), 8);
+	/* A device that needs a reset runs no queue. */
+	t->vdev.status |= VIRTIO_STATUS_NEEDS_RESET;
+	wr(t, R_QNOTIFY, 0);
+	assert_int_equal(t->notified[0], 1);
+}
+
 static void test_wrong_width(void **state)
 {
 	struct test_dev *t = *state;
@@ -386,6 +417,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queue_setup_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_clears_queues, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt_ack_and_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_width, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_space, setup, teardown),
 	};
