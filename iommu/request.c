@@ -76,23 +76,27 @@ static void domain_put(struct viommu_state *s, struct viommu_domain *d)
 	free(d);
 }
 
-/* Wait until no request of @d's endpoints has mapped buffers in flight. */
-static void drain_domain(struct viommu_state *s, struct viommu_domain *d,
-			 struct viommu_endpoint *only)
+/*
+ * Wait until no request of the endpoints in @mask (bit N: endpoint N) has
+ * mapped buffers in flight. The caller flushed their IOTLB entries first;
+ * the fence orders that before reading the holds, as dma_hold()'s atomic
+ * add orders a new hold before its first IOTLB read: either that request
+ * sees the flush, or we see its hold and wait for it.
+ */
+static void drain_holds(struct viommu_state *s, uint64_t mask)
 {
-	unsigned int i;
+	atomic_thread_fence(memory_order_seq_cst);
+	while (mask) {
+		struct viommu_endpoint *ep = &s->endpoints[__builtin_ctzll(mask)];
 
-	pthread_mutex_lock(&s->hold_lock);
-	for (i = 1; i < VIOMMU_MAX_ENDPOINTS; i++) {
-		struct viommu_endpoint *ep = &s->endpoints[i];
-
-		if (!ep->present || (only && ep != only) ||
-		    (!only && ep->domain != d))
+		mask &= mask - 1;
+		if (!atomic_load(&ep->holds))
 			continue;
+		pthread_mutex_lock(&s->hold_lock);
 		while (atomic_load(&ep->holds))
 			pthread_cond_wait(&s->hold_cond, &s->hold_lock);
+		pthread_mutex_unlock(&s->hold_lock);
 	}
-	pthread_mutex_unlock(&s->hold_lock);
 }
 
 static void detach(struct viommu_state *s, struct viommu_endpoint *ep)
@@ -101,6 +105,7 @@ static void detach(struct viommu_state *s, struct viommu_endpoint *ep)
 
 	if (!d)
 		return;
+	viommu_iotlb_leave(ep, d);
 	ep->domain = NULL;
 	d->nr_endpoints--;
 	domain_put(s, d);
@@ -140,7 +145,6 @@ static uint8_t do_attach(struct viommu_state *s, const struct req_attach *r)
 		if (!d)
 			return VIRTIO_IOMMU_S_NOMEM;
 		d->id = r->domain;
-		d->serial = ++s->next_domain_serial;
 		d->bypass = bypass;
 		s->domains[r->domain] = d;
 	}
@@ -148,6 +152,7 @@ static uint8_t do_attach(struct viommu_state *s, const struct req_attach *r)
 	d->nr_endpoints++;
 	detach(s, ep);
 	ep->domain = d;
+	viommu_iotlb_join(ep);
 	return VIRTIO_IOMMU_S_OK;
 }
 
@@ -205,7 +210,7 @@ static uint8_t do_map(struct viommu_state *s, const struct req_map *r)
 }
 
 static uint8_t do_unmap(struct viommu_state *s, const struct req_unmap *r,
-			struct viommu_domain **drain)
+			uint64_t *drain)
 {
 	struct viommu_domain *d = domain_get(s, r->domain);
 	int64_t n;
@@ -222,10 +227,10 @@ static uint8_t do_unmap(struct viommu_state *s, const struct req_unmap *r,
 	if (n < 0)
 		return VIRTIO_IOMMU_S_INVAL;
 	if (n) {
-		d->generation++;	/* every cached translation of d is stale */
+		viommu_iotlb_unmap(s, d, r->virt_start, r->virt_end);
 		atomic_fetch_add(&d->stats.unmaps, (uint64_t)n);
 		s->total_unmaps += n;
-		*drain = d;
+		*drain = d->endpoints;
 	}
 	return VIRTIO_IOMMU_S_OK;
 }
@@ -271,8 +276,7 @@ static size_t body_size(uint8_t type)
 
 static uint8_t dispatch(struct viommu_state *s, uint8_t type,
 			const uint8_t *body, uint8_t *out, size_t out_len,
-			struct viommu_domain **drain,
-			struct viommu_endpoint **drain_ep)
+			uint64_t *drain)
 {
 	union {
 		struct req_attach attach;
@@ -290,14 +294,14 @@ static uint8_t dispatch(struct viommu_state *s, uint8_t type,
 
 		/* The endpoint left its old domain's mappings: drain it. */
 		if (st == VIRTIO_IOMMU_S_OK)
-			*drain_ep = ep;
+			*drain = 1ULL << ep->id;
 		return st;
 	}
 	case VIRTIO_IOMMU_T_DETACH: {
 		uint8_t st = do_detach(s, &r.detach);
 
 		if (st == VIRTIO_IOMMU_S_OK)
-			*drain_ep = endpoint_get(s, r.detach.endpoint);
+			*drain = 1ULL << r.detach.endpoint;
 		return st;
 	}
 	case VIRTIO_IOMMU_T_MAP:
@@ -313,8 +317,7 @@ static uint8_t dispatch(struct viommu_state *s, uint8_t type,
 uint8_t viommu_request(struct viommu_state *s, const uint8_t *in,
 		       size_t in_len, uint8_t *out, size_t out_len)
 {
-	struct viommu_domain *drain = NULL;
-	struct viommu_endpoint *drain_ep = NULL;
+	uint64_t drain_mask = 0;
 	uint8_t status, type;
 
 	if (out_len < REQ_TAIL)
@@ -334,16 +337,14 @@ uint8_t viommu_request(struct viommu_state *s, const uint8_t *in,
 		goto out;
 	}
 	pthread_rwlock_wrlock(&s->lock);
-	status = dispatch(s, type, in + REQ_HEAD, out, out_len, &drain,
-			  &drain_ep);
+	status = dispatch(s, type, in + REQ_HEAD, out, out_len, &drain_mask);
 	pthread_rwlock_unlock(&s->lock);
 	/*
 	 * The mappings are gone for new accesses; requests that mapped them
 	 * before must finish before this request completes, so that after
 	 * completion nothing can reach memory through them.
 	 */
-	if (drain || drain_ep)
-		drain_domain(s, drain, drain_ep);
+	drain_holds(s, drain_mask);
 out:
 	out[out_len - REQ_TAIL] = status;
 	return status;

@@ -59,7 +59,7 @@
 #define VIOMMU_INPUT_END	((1ULL << 48) - 1)	/* x86-64 4-level VA */
 #define VIOMMU_DOMAIN_FIRST	1U
 #define VIOMMU_DOMAIN_LAST	1023U
-#define VIOMMU_MAX_ENDPOINTS	64
+#define VIOMMU_MAX_ENDPOINTS	64	/* IDs 1..63: a bit each in a uint64_t */
 #define VIOMMU_MAX_MAPPINGS	(1U << 20)	/* per domain: then NOMEM */
 #define VIOMMU_PROBE_SIZE	256
 #define VIOMMU_MSI_START	0xfee00000ULL
@@ -73,26 +73,33 @@ struct viommu_counters {
 
 struct viommu_domain {
 	uint32_t id;
-	uint64_t serial;		/* unique over the IOMMU's life */
-	uint64_t generation;		/* bumped by every UNMAP that removed */
 	bool bypass;
 	unsigned int nr_endpoints;
+	uint64_t endpoints;		/* bit N: endpoint N is attached */
 	struct mapping_tree maps;
+	/* translations: misses only; viommu_domain_translations() adds hits */
 	struct viommu_counters stats;
 };
 
 /*
- * The IOTLB: each endpoint remembers the last mapping it used, tagged with
- * its domain's serial and generation. An UNMAP bumps the generation and a
- * DETACH or re-ATTACH changes the domain, so a stale entry never matches.
+ * The IOTLB: each endpoint remembers the last mapping it used. Hits take
+ * no lock: the entry is a seqlock, so a device thread reads it while an
+ * UNMAP may be rewriting it and retries the slow path if it changed.
+ * Invalidation is exact: UNMAP clears the entries of the domain's
+ * endpoints that overlap what it removed, DETACH and ATTACH the
+ * endpoint's own, all under the state's write lock and before the
+ * request drains the holds, so no access through a removed mapping can
+ * start after the request completes.
  */
 struct viommu_iotlb {
-	pthread_mutex_t lock;
-	bool valid;
-	uint64_t serial, generation;
+	pthread_mutex_t lock;		/* writers: fills and invalidations */
+	unsigned int seq;		/* odd while the entry is written */
+	uint32_t flags;			/* MAP_*; 0: empty */
 	uint64_t start, last, phys;
-	uint32_t flags;
-	atomic_uint_fast64_t hits, misses;
+	/* Written on every hit: a line of their own, away from the entry. */
+	atomic_uint_fast64_t hits __attribute__((aligned(64)));
+	atomic_uint_fast64_t misses;
+	uint64_t hits_base;		/* hits when it joined its domain */
 };
 
 struct viommu_endpoint {
@@ -102,6 +109,7 @@ struct viommu_endpoint {
 	struct viommu_domain *domain;	/* NULL: not attached */
 	struct viommu_iotlb iotlb;
 	atomic_uint holds;		/* requests with mapped buffers in flight */
+	/* translations: all but IOTLB hits; see viommu_ep_translations() */
 	struct viommu_counters stats;
 	struct viommu_state *state;
 };
@@ -122,7 +130,6 @@ struct viommu_state {
 	bool allow_mmio;		/* VIRTIO_IOMMU_F_MMIO negotiated */
 	bool allow_bypass_flag;		/* VIRTIO_IOMMU_F_BYPASS_CONFIG */
 	uint64_t total_maps, total_unmaps;	/* over all domains, ever */
-	uint64_t next_domain_serial;
 
 	/* UNMAP and DETACH wait here for in-flight DMA to drain. */
 	pthread_mutex_t hold_lock;
@@ -157,6 +164,16 @@ uint8_t viommu_request(struct viommu_state *s, const uint8_t *in,
  */
 int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
 		     enum dma_dir dir, uint64_t *gpa, uint64_t *contig);
+/* Called with the state's write lock held, when @ep joins or leaves @d. */
+void viommu_iotlb_join(struct viommu_endpoint *ep);
+void viommu_iotlb_leave(struct viommu_endpoint *ep, struct viommu_domain *d);
+/* Drop every IOTLB entry of @d's endpoints that overlaps [start, last]. */
+void viommu_iotlb_unmap(struct viommu_state *s, struct viommu_domain *d,
+			uint64_t start, uint64_t last);
+/* Translation counts including IOTLB hits (read lock held for a domain). */
+uint64_t viommu_ep_translations(struct viommu_endpoint *ep);
+uint64_t viommu_domain_translations(struct viommu_state *s,
+				    struct viommu_domain *d);
 /* Pin/unpin: an endpoint's request holds mapped host pointers. */
 void viommu_hold(void *opaque);
 void viommu_release(void *opaque);

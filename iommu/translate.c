@@ -28,8 +28,13 @@ void viommu_state_reset(struct viommu_state *s)
 	unsigned int i;
 
 	pthread_rwlock_wrlock(&s->lock);
-	for (i = 0; i < VIOMMU_MAX_ENDPOINTS; i++)
-		s->endpoints[i].domain = NULL;
+	for (i = 0; i < VIOMMU_MAX_ENDPOINTS; i++) {
+		struct viommu_endpoint *ep = &s->endpoints[i];
+
+		if (ep->domain)
+			viommu_iotlb_leave(ep, ep->domain);
+		ep->domain = NULL;
+	}
 	for (i = 0; i <= VIOMMU_DOMAIN_LAST; i++) {
 		if (!s->domains[i])
 			continue;
@@ -121,41 +126,103 @@ bool viommu_fault_pop(struct viommu_state *s, struct viommu_fault *f)
 	return got;
 }
 
-/* Called with the state's read lock held, so d cannot change under us. */
-static bool iotlb_lookup(struct viommu_endpoint *ep,
-			 const struct viommu_domain *d, uint64_t iova,
+/*
+ * The lock-free side of the IOTLB seqlock: a consistent snapshot of the
+ * entry, or false if a writer was at work (the caller takes the slow path,
+ * which waits for it on the state lock).
+ */
+static bool iotlb_lookup(struct viommu_iotlb *t, uint64_t iova,
 			 uint32_t need, uint64_t *gpa, uint64_t *room)
 {
-	struct viommu_iotlb *t = &ep->iotlb;
-	bool hit;
+	unsigned int seq = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
+	uint64_t start, last, phys;
+	uint32_t flags;
 
-	pthread_mutex_lock(&t->lock);
-	hit = t->valid && t->serial == d->serial &&
-	      t->generation == d->generation && iova >= t->start &&
-	      iova <= t->last && (t->flags & need);
-	if (hit) {
-		*gpa = t->phys + (iova - t->start);
-		*room = t->last - iova;
-	}
-	pthread_mutex_unlock(&t->lock);
-	atomic_fetch_add(hit ? &t->hits : &t->misses, 1);
-	return hit;
+	if (seq & 1)
+		return false;
+	flags = __atomic_load_n(&t->flags, __ATOMIC_RELAXED);
+	start = __atomic_load_n(&t->start, __ATOMIC_RELAXED);
+	last = __atomic_load_n(&t->last, __ATOMIC_RELAXED);
+	phys = __atomic_load_n(&t->phys, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&t->seq, __ATOMIC_RELAXED) != seq)
+		return false;
+	if (!(flags & need) || iova < start || iova > last)
+		return false;
+	*gpa = phys + (iova - start);
+	*room = last - iova;
+	atomic_fetch_add_explicit(&t->hits, 1, memory_order_relaxed);
+	return true;
 }
 
-static void iotlb_fill(struct viommu_endpoint *ep,
-		       const struct viommu_domain *d, const struct mapping *m)
+static void iotlb_write(struct viommu_iotlb *t, uint64_t start, uint64_t last,
+			uint64_t phys, uint32_t flags)
 {
-	struct viommu_iotlb *t = &ep->iotlb;
-
 	pthread_mutex_lock(&t->lock);
-	t->valid = true;
-	t->serial = d->serial;
-	t->generation = d->generation;
-	t->start = m->start;
-	t->last = m->last;
-	t->phys = m->phys;
-	t->flags = m->flags;
+	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&t->flags, flags, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->start, start, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->last, last, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->phys, phys, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&t->lock);
+}
+
+static void iotlb_flush(struct viommu_iotlb *t)
+{
+	iotlb_write(t, 1, 0, 0, 0);	/* empty: no permission, no range */
+}
+
+void viommu_iotlb_join(struct viommu_endpoint *ep)
+{
+	iotlb_flush(&ep->iotlb);
+	ep->iotlb.hits_base = atomic_load(&ep->iotlb.hits);
+	ep->domain->endpoints |= 1ULL << ep->id;
+}
+
+void viommu_iotlb_leave(struct viommu_endpoint *ep, struct viommu_domain *d)
+{
+	iotlb_flush(&ep->iotlb);
+	/* The hits taken in @d become part of its own count. */
+	atomic_fetch_add(&d->stats.translations,
+			 atomic_load(&ep->iotlb.hits) - ep->iotlb.hits_base);
+	d->endpoints &= ~(1ULL << ep->id);
+}
+
+void viommu_iotlb_unmap(struct viommu_state *s, struct viommu_domain *d,
+			uint64_t start, uint64_t last)
+{
+	uint64_t mask = d->endpoints;
+
+	while (mask) {
+		struct viommu_iotlb *t = &s->endpoints[__builtin_ctzll(mask)].iotlb;
+
+		mask &= mask - 1;
+		/* Fills run under the read lock: none can change t now. */
+		if (t->flags && t->start <= last && start <= t->last)
+			iotlb_flush(t);
+	}
+}
+
+uint64_t viommu_ep_translations(struct viommu_endpoint *ep)
+{
+	return atomic_load(&ep->stats.translations) +
+	       atomic_load(&ep->iotlb.hits);
+}
+
+uint64_t viommu_domain_translations(struct viommu_state *s,
+				    struct viommu_domain *d)
+{
+	uint64_t n = atomic_load(&d->stats.translations), mask = d->endpoints;
+
+	while (mask) {
+		struct viommu_endpoint *ep = &s->endpoints[__builtin_ctzll(mask)];
+
+		mask &= mask - 1;
+		n += atomic_load(&ep->iotlb.hits) - ep->iotlb.hits_base;
+	}
+	return n;
 }
 
 int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
@@ -169,6 +236,11 @@ int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
 	uint8_t reason;
 	uint64_t room;
 
+	/* The fast path: no lock, no shared write but the hit count. */
+	if (iotlb_lookup(&ep->iotlb, iova, need, gpa, &room)) {
+		*contig = len - 1 <= room ? len : room + 1;
+		return 0;
+	}
 	pthread_rwlock_rdlock(&s->lock);
 	d = ep->domain;
 	atomic_fetch_add(&ep->stats.translations, 1);
@@ -181,11 +253,7 @@ int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
 	atomic_fetch_add(&d->stats.translations, 1);
 	if (d->bypass)
 		goto identity;
-	if (iotlb_lookup(ep, d, iova, need, gpa, &room)) {
-		*contig = len - 1 <= room ? len : room + 1;
-		pthread_rwlock_unlock(&s->lock);
-		return 0;
-	}
+	atomic_fetch_add(&ep->iotlb.misses, 1);
 	m = mapping_find(&d->maps, iova);
 	if (!m || !(m->flags & need)) {
 		reason = VIRTIO_IOMMU_FAULT_R_MAPPING;
@@ -194,7 +262,8 @@ int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
 				 __ATOMIC_RELAXED);
 		goto fault;
 	}
-	iotlb_fill(ep, d, m);
+	/* Under the read lock: no UNMAP can remove m before this lands. */
+	iotlb_write(&ep->iotlb, m->start, m->last, m->phys, m->flags);
 	*gpa = m->phys + (iova - m->start);
 	room = m->last - iova;		/* bytes after the first, no overflow */
 	*contig = len - 1 <= room ? len : room + 1;

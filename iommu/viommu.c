@@ -377,14 +377,15 @@ int viommu_add_endpoint(struct viommu *v, struct virtio_dev *vdev)
 }
 
 static void print_counters(FILE *f, bool maps,
-			   const struct viommu_counters *c)
+			   const struct viommu_counters *c,
+			   uint64_t translations)
 {
 	if (maps)
 		fprintf(f, "maps %llu unmaps %llu ",
 			(unsigned long long)atomic_load(&c->maps),
 			(unsigned long long)atomic_load(&c->unmaps));
 	fprintf(f, "translations %llu faults %llu",
-		(unsigned long long)atomic_load(&c->translations),
+		(unsigned long long)translations,
 		(unsigned long long)atomic_load(&c->faults));
 	if (atomic_load(&c->faults))
 		fprintf(f, " (last at 0x%llx)",
@@ -431,7 +432,8 @@ void viommu_print_stats(struct viommu *v, FILE *f)
 		fprintf(f, "iovm: iommu: domain %u:%s endpoints %u, live mappings %llu, ",
 			d->id, d->bypass ? " bypass," : "", d->nr_endpoints,
 			(unsigned long long)d->maps.count);
-		print_counters(f, true, &d->stats);
+		print_counters(f, true, &d->stats,
+			       viommu_domain_translations(s, d));
 		fputc('\n', f);
 		if (v->list_ranges)
 			print_ranges(f, d);
@@ -444,7 +446,8 @@ void viommu_print_stats(struct viommu *v, FILE *f)
 			fprintf(f, "domain %u, ", ep->domain->id);
 		else
 			fprintf(f, "not attached, ");
-		print_counters(f, false, &ep->stats);
+		print_counters(f, false, &ep->stats,
+			       viommu_ep_translations(ep));
 		fprintf(f, ", iotlb hits %llu misses %llu",
 			(unsigned long long)atomic_load(&ep->iotlb.hits),
 			(unsigned long long)atomic_load(&ep->iotlb.misses));

@@ -1039,7 +1039,7 @@ static void test_counters(void **state)
 
 	assert_int_equal(xlate(f, 1, 0x5000, 1, DMA_FROM_GUEST, NULL),
 			 -EFAULT);
-	assert_int_equal(e1->stats.translations, 1);
+	assert_int_equal(viommu_ep_translations(e1), 1);
 	assert_int_equal(e1->stats.faults, 1);
 	assert_int_equal(e1->stats.last_fault_addr, 0x5000);
 
@@ -1052,12 +1052,12 @@ static void test_counters(void **state)
 	assert_int_equal(xlate(f, 2, 0x20, 1, DMA_TO_GUEST, NULL), 0);
 	assert_int_equal(xlate(f, 2, 0x4000, 1, DMA_TO_GUEST, NULL), -EFAULT);
 	assert_int_equal(xlate(f, 2, 0x9000, 1, DMA_TO_GUEST, NULL), -EFAULT);
-	assert_int_equal(e1->stats.translations, 2);
+	assert_int_equal(viommu_ep_translations(e1), 2);
 	assert_int_equal(e1->stats.faults, 1);
-	assert_int_equal(e2->stats.translations, 3);
+	assert_int_equal(viommu_ep_translations(e2), 3);
 	assert_int_equal(e2->stats.faults, 2);
 	assert_int_equal(e2->stats.last_fault_addr, 0x9000);
-	assert_int_equal(d->stats.translations, 4);
+	assert_int_equal(viommu_domain_translations(&f->s, d), 4);
 	assert_int_equal(d->stats.faults, 2);
 	assert_int_equal(d->stats.last_fault_addr, 0x9000);
 	assert_int_equal(unmap(f, 8, 0, TOP), S_OK);
@@ -1067,6 +1067,72 @@ static void test_counters(void **state)
 	assert_int_equal(f->s.total_unmaps, 2);
 	while (viommu_fault_pop(&f->s, &(struct viommu_fault){ 0 }))
 		;
+}
+
+/*
+ * The IOTLB is invalidated exactly: an UNMAP elsewhere keeps an entry
+ * (the next access hits), the UNMAP of its mapping drops it (the next
+ * access faults, or finds the new mapping), and so do DETACH and a move.
+ */
+static void test_iotlb_exact(void **state)
+{
+	struct fixture *f = *state;
+	struct viommu_iotlb *t1 = &f->s.endpoints[1].iotlb;
+	struct viommu_iotlb *t2 = &f->s.endpoints[2].iotlb;
+	struct viommu_domain *d;
+	uint64_t gpa;
+
+	assert_int_equal(attach(f, 1, 1, 0), S_OK);
+	assert_int_equal(attach(f, 1, 2, 0), S_OK);
+	d = f->s.domains[1];
+	assert_int_equal(map(f, 1, 0x10000, 0x10fff, 0x1000, RW), S_OK);
+	assert_int_equal(map(f, 1, 0x20000, 0x20fff, 0x2000, MAP_READ), S_OK);
+	assert_int_equal(xlate(f, 1, 0x10010, 4, DMA_TO_GUEST, &gpa), 0);
+	assert_int_equal(xlate(f, 1, 0x10020, 4, DMA_TO_GUEST, &gpa), 0);
+	assert_int_equal(gpa, 0x1020);
+	assert_int_equal(xlate(f, 2, 0x20000, 4, DMA_FROM_GUEST, &gpa), 0);
+	assert_int_equal(t1->hits, 1);
+	assert_int_equal(t1->misses, 1);
+	/* Hits need the permission: a write through a read-only entry. */
+	assert_int_equal(xlate(f, 2, 0x20000, 4, DMA_TO_GUEST, NULL), -EFAULT);
+	assert_fault(f, R_MAPPING, F_WR, 2, 0x20000);
+	assert_int_equal(t2->hits, 0);
+
+	/* Unmapping B leaves endpoint 1's entry for A alone. */
+	assert_int_equal(unmap(f, 1, 0x20000, 0x20fff), S_OK);
+	assert_int_equal(xlate(f, 1, 0x10000, 4, DMA_TO_GUEST, &gpa), 0);
+	assert_int_equal(t1->hits, 2);
+	assert_int_equal(xlate(f, 2, 0x20000, 4, DMA_FROM_GUEST, NULL),
+			 -EFAULT);
+	assert_fault(f, R_MAPPING, F_RD, 2, 0x20000);
+
+	/* A remapped elsewhere: the old target is never used again. */
+	assert_int_equal(unmap(f, 1, 0x10000, 0x10fff), S_OK);
+	assert_int_equal(map(f, 1, 0x10000, 0x10fff, 0x7000, MAP_READ), S_OK);
+	assert_int_equal(xlate(f, 1, 0x10000, 4, DMA_TO_GUEST, NULL), -EFAULT);
+	assert_fault(f, R_MAPPING, F_WR, 1, 0x10000);
+	assert_int_equal(xlate(f, 1, 0x10008, 4, DMA_FROM_GUEST, &gpa), 0);
+	assert_int_equal(gpa, 0x7008);
+	assert_int_equal(xlate(f, 1, 0x10008, 4, DMA_FROM_GUEST, &gpa), 0);
+	assert_int_equal(t1->hits, 3);
+
+	/* Its hits stay counted in the domain after the endpoint leaves. */
+	assert_int_equal(viommu_domain_translations(&f->s, d), 9);
+	assert_int_equal(detach(f, 1, 1), S_OK);
+	assert_int_equal(viommu_domain_translations(&f->s, d), 9);
+	assert_int_equal(xlate(f, 1, 0x10008, 4, DMA_FROM_GUEST, NULL),
+			 -EFAULT);
+	assert_fault(f, R_DOMAIN, F_RD, 1, 0x10008);
+	assert_int_equal(t1->hits, 3);
+	assert_int_equal(viommu_ep_translations(&f->s.endpoints[1]), 7);
+
+	/* Endpoint 2 moves to a domain where the IOVA means another page. */
+	assert_int_equal(xlate(f, 2, 0x10000, 4, DMA_FROM_GUEST, &gpa), 0);
+	assert_int_equal(attach(f, 2, 2, 0), S_OK);
+	assert_int_equal(map(f, 2, 0x10000, 0x10fff, 0x9000, MAP_READ), S_OK);
+	assert_int_equal(xlate(f, 2, 0x10000, 4, DMA_FROM_GUEST, &gpa), 0);
+	assert_int_equal(gpa, 0x9000);
+	assert_no_fault(f);
 }
 
 /* ---- UNMAP and DETACH against a request in flight ---- */
@@ -1357,6 +1423,7 @@ int main(void)
 		T(test_translate_edges),
 		T(test_fault_queue),
 		T(test_counters),
+		T(test_iotlb_exact),
 		T(test_unmap_waits_for_inflight),
 		T(test_detach_waits_for_inflight),
 		T(test_attach_move_waits_for_inflight),
