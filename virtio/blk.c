@@ -20,6 +20,7 @@
 #include <linux/fs.h>
 
 #include "../log.h"
+#include "aio_ring.h"
 #include "blk_req.h"
 #include "virtio.h"
 
@@ -32,6 +33,14 @@
 #define VIRTIO_BLK_F_WRITE_ZEROES	14
 
 #define BLK_QUEUE_SIZE	256
+/*
+ * Requests per io_submit(). On a buffered file io_submit() does the copy
+ * itself, so a notification's whole batch in one call would complete
+ * nothing until all of it is copied. Smaller batches, each reaped at once,
+ * hand the first completions back to the guest while the device is still
+ * copying the rest, and its vCPU refills the queue in parallel.
+ */
+#define BLK_SUBMIT_BATCH	8
 
 struct virtio_blk_config {
 	uint64_t capacity;
@@ -126,7 +135,8 @@ static void blk_finish(struct blk_dev *b, struct blk_req *r, uint8_t status)
 		     r->type == VIRTIO_BLK_T_GET_ID))
 			used += (uint32_t)r->len;
 	}
-	virtio_complete(&b->vdev, blk_vq(b), r->head, used);
+	/* Notified once per batch: see blk_queue_notify() and blk_reap(). */
+	virtio_push(&b->vdev, blk_vq(b), r->head, used);
 	/*
 	 * Done with the request, used ring included: UNMAP may go ahead.
 	 * Released any earlier, an UNMAP could complete between the used
@@ -187,13 +197,22 @@ static bool blk_prepare(struct blk_dev *b, struct blk_req *r,
 			struct iocb *io)
 {
 	switch (r->type) {
+	/* One buffer (the usual case): no iovec for the kernel to import. */
 	case VIRTIO_BLK_T_IN:
-		io_prep_preadv(io, b->fd, r->iov, r->iovcnt,
-			       r->sector * BLK_SECTOR);
+		if (r->iovcnt == 1)
+			io_prep_pread(io, b->fd, r->iov[0].iov_base,
+				      r->iov[0].iov_len, r->sector * BLK_SECTOR);
+		else
+			io_prep_preadv(io, b->fd, r->iov, r->iovcnt,
+				       r->sector * BLK_SECTOR);
 		break;
 	case VIRTIO_BLK_T_OUT:
-		io_prep_pwritev(io, b->fd, r->iov, r->iovcnt,
-				r->sector * BLK_SECTOR);
+		if (r->iovcnt == 1)
+			io_prep_pwrite(io, b->fd, r->iov[0].iov_base,
+				       r->iov[0].iov_len, r->sector * BLK_SECTOR);
+		else
+			io_prep_pwritev(io, b->fd, r->iov, r->iovcnt,
+					r->sector * BLK_SECTOR);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
 		io_prep_fdsync(io, b->fd);
@@ -235,6 +254,42 @@ static void blk_submit(struct blk_dev *b, int n)
 						VIRTIO_BLK_S_OK;
 		blk_finish(b, r, st);
 	}
+}
+
+static void blk_reap(struct blk_dev *b, bool complete)
+{
+	struct io_event ev[64];
+	struct timespec zero = { 0, 0 };
+	int n, i;
+
+	while (b->inflight) {
+		/* On reset, wait for everything: no late writes to the guest. */
+		if (!complete)
+			n = io_getevents(b->aio, b->inflight, 64, ev, NULL);
+		else if ((n = aio_ring_reap(b->aio, ev, 64)) == -ENOSYS)
+			n = io_getevents(b->aio, 0, 64, ev, &zero);
+		if (n == -EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		b->inflight -= n;
+		for (i = 0; i < n; i++) {
+			struct blk_req *r = ev[i].data;
+			long res = (long)ev[i].res;
+			bool ok = r->type == VIRTIO_BLK_T_FLUSH ? res == 0 :
+				  res >= 0 && (uint64_t)res == r->len;
+
+			if (complete) {
+				blk_finish(b, r, ok ? VIRTIO_BLK_S_OK :
+						      VIRTIO_BLK_S_IOERR);
+			} else {
+				b->busy[r->head] = false;
+				dma_release(&b->vdev.dma);
+			}
+		}
+	}
+	if (complete)
+		virtio_notify_used(&b->vdev, blk_vq(b));
 }
 
 /*
@@ -302,48 +357,20 @@ static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
 			break;
 		case BLK_DROP:
 			dma_release(&vdev->dma);
-			virtio_complete(vdev, vq, r->head, 0);
+			virtio_push(vdev, vq, r->head, 0);
 			break;
 		}
-		if (n == BLK_QUEUE_SIZE) {
+		if (n == BLK_SUBMIT_BATCH) {
 			blk_submit(b, n);
+			blk_reap(b, true);
 			n = 0;
 		}
 	}
-	if (n)
+	if (n) {
 		blk_submit(b, n);
-}
-
-static void blk_reap(struct blk_dev *b, bool complete)
-{
-	struct io_event ev[64];
-	struct timespec zero = { 0, 0 };
-	int n, i;
-
-	while (b->inflight) {
-		/* On reset, wait for everything: no late writes to the guest. */
-		n = io_getevents(b->aio, complete ? 0 : b->inflight, 64, ev,
-				 complete ? &zero : NULL);
-		if (n == -EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		b->inflight -= n;
-		for (i = 0; i < n; i++) {
-			struct blk_req *r = ev[i].data;
-			long res = (long)ev[i].res;
-			bool ok = r->type == VIRTIO_BLK_T_FLUSH ? res == 0 :
-				  res >= 0 && (uint64_t)res == r->len;
-
-			if (complete) {
-				blk_finish(b, r, ok ? VIRTIO_BLK_S_OK :
-						      VIRTIO_BLK_S_IOERR);
-			} else {
-				b->busy[r->head] = false;
-				dma_release(&b->vdev.dma);
-			}
-		}
+		blk_reap(b, true);
 	}
+	virtio_notify_used(vdev, vq);
 }
 
 static void blk_on_completion(void *opaque)

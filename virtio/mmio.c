@@ -63,7 +63,8 @@ static void irq_raise(struct virtio_dev *vdev)
 
 void virtio_interrupt(struct virtio_dev *vdev, uint32_t reason)
 {
-	vdev->isr |= reason;
+	/* Atomic: the driver reads and acknowledges it without the lock. */
+	__atomic_fetch_or(&vdev->isr, reason, __ATOMIC_SEQ_CST);
 	irq_raise(vdev);
 }
 
@@ -77,15 +78,27 @@ void virtio_needs_reset(struct virtio_dev *vdev, const char *why)
 		virtio_interrupt(vdev, VIRTIO_MMIO_INT_CONFIG);
 }
 
+void virtio_push(struct virtio_dev *vdev, struct virtqueue *vq,
+		 uint16_t head, uint32_t len)
+{
+	if (vq_push(vq, head, len))
+		virtio_needs_reset(vdev, "used ring is not writable");
+}
+
+void virtio_notify_used(struct virtio_dev *vdev, struct virtqueue *vq)
+{
+	/* Nothing new since the last check: nothing to say. */
+	if (vq->signalled_valid && vq->signalled_used == vq->used_idx)
+		return;
+	if (vq_should_notify(vq))
+		virtio_interrupt(vdev, VIRTIO_MMIO_INT_VRING);
+}
+
 void virtio_complete(struct virtio_dev *vdev, struct virtqueue *vq,
 		     uint16_t head, uint32_t len)
 {
-	if (vq_push(vq, head, len)) {
-		virtio_needs_reset(vdev, "used ring is not writable");
-		return;
-	}
-	if (vq_should_notify(vq))
-		virtio_interrupt(vdev, VIRTIO_MMIO_INT_VRING);
+	virtio_push(vdev, vq, head, len);
+	virtio_notify_used(vdev, vq);
 }
 
 bool virtio_next_chain(struct virtio_dev *vdev, struct virtqueue *vq,
@@ -121,10 +134,8 @@ static void on_resample(void *opaque)
 
 	if (read(vdev->resample_fd, &v, sizeof(v)) < 0)
 		return;
-	pthread_mutex_lock(&vdev->lock);
-	if (vdev->isr)
+	if (__atomic_load_n(&vdev->isr, __ATOMIC_SEQ_CST))
 		irq_raise(vdev);
-	pthread_mutex_unlock(&vdev->lock);
 }
 
 /* Queue @q was notified: run the device on it if it is live (lock held). */
@@ -166,7 +177,7 @@ static void virtio_reset(struct virtio_dev *vdev)
 		vq_reset(&vdev->vqs[i]);
 	vdev->guest_features = 0;
 	vdev->status = 0;
-	vdev->isr = 0;
+	__atomic_store_n(&vdev->isr, 0, __ATOMIC_SEQ_CST);
 	vdev->features_sel = vdev->driver_features_sel = vdev->queue_sel = 0;
 }
 
@@ -276,7 +287,7 @@ static uint32_t reg_read(struct virtio_dev *vdev, uint64_t off)
 	case MMIO_QUEUE_READY:
 		return vq ? vq->ready : 0;
 	case MMIO_INT_STATUS:
-		return vdev->isr;
+		return __atomic_load_n(&vdev->isr, __ATOMIC_SEQ_CST);
 	case MMIO_STATUS:
 		return vdev->status;
 	case MMIO_SHM_LEN_LO:
@@ -315,20 +326,14 @@ static void reg_write(struct virtio_dev *vdev, uint64_t off, uint32_t v)
 	case MMIO_QUEUE_NOTIFY:
 		/*
 		 * An inline queue runs here, on the notifying thread. Others
-		 * normally arrive through an ioeventfd; this path only if KVM
-		 * missed it.
+		 * normally arrive through an ioeventfd, or else through
+		 * fast_access(), without the lock.
 		 */
-		if (v < vdev->nr_queues && (vdev->inline_notify & (1U << v))) {
+		if (v < vdev->nr_queues && (vdev->inline_notify & (1U << v)))
 			queue_notified(vdev, v);
-		} else if (v < vdev->nr_queues) {
-			uint64_t one = 1;
-
-			if (write(vdev->notify_fd[v], &one, sizeof(one)) < 0)
-				pr_debug("%s: notify failed", vdev->name);
-		}
 		return;
 	case MMIO_INT_ACK:
-		vdev->isr &= ~v;
+		__atomic_fetch_and(&vdev->isr, ~v, __ATOMIC_SEQ_CST);
 		return;
 	case MMIO_STATUS:
 		status_write(vdev, v);
@@ -379,12 +384,52 @@ static void config_access(struct virtio_dev *vdev, uint64_t off,
 		vdev->ops->config_write(vdev, off, data, len);
 }
 
+/*
+ * The registers of a driver's hot path, served without the device lock: a
+ * device thread holds it through a whole batch of requests, and a vCPU
+ * that reads or acknowledges the interrupt, or kicks a queue whose
+ * notifications go to the device thread anyway, must not wait for that.
+ * Neither touches state the lock protects: the ISR is atomic, and the
+ * notification eventfds live as long as the device.
+ */
+static bool fast_access(struct virtio_dev *vdev, uint64_t off, uint8_t *data,
+			uint32_t len, bool is_write)
+{
+	uint32_t v;
+
+	if (len != 4)
+		return false;
+	if (!is_write && off == MMIO_INT_STATUS) {
+		v = __atomic_load_n(&vdev->isr, __ATOMIC_SEQ_CST);
+		memcpy(data, &v, 4);
+		return true;
+	}
+	if (!is_write)
+		return false;
+	memcpy(&v, data, 4);
+	if (off == MMIO_INT_ACK) {
+		__atomic_fetch_and(&vdev->isr, ~v, __ATOMIC_SEQ_CST);
+		return true;
+	}
+	if (off == MMIO_QUEUE_NOTIFY && v < vdev->nr_queues &&
+	    !(vdev->inline_notify & (1U << v))) {
+		uint64_t one = 1;
+
+		if (write(vdev->notify_fd[v], &one, sizeof(one)) < 0)
+			pr_debug("%s: notify failed", vdev->name);
+		return true;
+	}
+	return false;
+}
+
 void virtio_mmio_access(void *opaque, uint64_t off, uint8_t *data,
 			uint32_t len, bool is_write)
 {
 	struct virtio_dev *vdev = opaque;
 	uint32_t v = 0;
 
+	if (fast_access(vdev, off, data, len, is_write))
+		return;
 	pthread_mutex_lock(&vdev->lock);
 	if (off >= MMIO_CONFIG) {
 		config_access(vdev, off - MMIO_CONFIG, data, len, is_write);

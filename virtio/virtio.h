@@ -148,6 +148,14 @@ bool virtio_next_chain(struct virtio_dev *vdev, struct virtqueue *vq,
 /* Push one completion and interrupt if the driver wants one. */
 void virtio_complete(struct virtio_dev *vdev, struct virtqueue *vq,
 		     uint16_t head, uint32_t len);
+/*
+ * The same for a batch: push each completion, then notify once. One
+ * interrupt per batch instead of one per request (EVENT_IDX decides
+ * against the whole batch).
+ */
+void virtio_push(struct virtio_dev *vdev, struct virtqueue *vq,
+		 uint16_t head, uint32_t len);
+void virtio_notify_used(struct virtio_dev *vdev, struct virtqueue *vq);
 bool virtio_has_feature(const struct virtio_dev *vdev, unsigned int bit);
 
 /* ---- devices ---- */

@@ -5,12 +5,15 @@
  * machine, queue set-up and its validation, reset, interrupt acknowledge,
  * config space bounds, and accesses of the wrong width.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -334,6 +337,54 @@ static void test_interrupt_ack_and_notify(void **state)
 	assert_int_equal(read(t->vdev.notify_fd[3], &v, sizeof(v)), -1);
 }
 
+/*
+ * A device thread holds the lock through a whole batch; the interrupt
+ * status, its acknowledgement and a kick must not wait for it.
+ */
+struct hot_regs {
+	struct test_dev *t;
+	uint32_t isr_seen;
+	atomic_bool done;
+};
+
+static void *hot_regs_fn(void *arg)
+{
+	struct hot_regs *h = arg;
+
+	h->isr_seen = rd(h->t, R_ISR);
+	wr(h->t, R_ACK, VIRTIO_MMIO_INT_VRING);
+	wr(h->t, R_QNOTIFY, 1);
+	atomic_store(&h->done, true);
+	return NULL;
+}
+
+static void test_hot_registers_without_lock(void **state)
+{
+	struct test_dev *t = *state;
+	struct hot_regs h = { .t = t };
+	struct timespec until;
+	pthread_t th;
+	uint64_t v = 0;
+	int i;
+
+	t->vdev.isr = VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG;
+	pthread_mutex_lock(&t->vdev.lock);
+	assert_int_equal(pthread_create(&th, NULL, hot_regs_fn, &h), 0);
+	for (i = 0; i < 2000 && !atomic_load(&h.done); i++)
+		usleep(1000);
+	pthread_mutex_unlock(&t->vdev.lock);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	assert_int_equal(pthread_timedjoin_np(th, NULL, &until), 0);
+	/* Done while the lock was still held by "the device thread". */
+	assert_true(i < 2000);
+	assert_int_equal(h.isr_seen,
+			 VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
+	assert_int_equal(rd(t, R_ISR), VIRTIO_MMIO_INT_CONFIG);
+	assert_int_equal(read(t->vdev.notify_fd[1], &v, sizeof(v)), 8);
+	assert_int_equal(v, 1);
+}
+
 /* An inline queue runs on the notifying thread, and only when live. */
 static void test_inline_notify(void **state)
 {
@@ -417,6 +468,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queue_setup_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_clears_queues, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt_ack_and_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_registers_without_lock,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_registers_without_lock,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inline_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_width, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_space, setup, teardown),
