@@ -29,11 +29,47 @@ static int identity_translate(const struct guest_mem *mem, uint64_t addr,
 	return 0;
 }
 
+/*
+ * The common case first: the whole range is one host-contiguous piece (a
+ * ring entry, a request header, a buffer inside one mapping). Returns 0
+ * with *host set, 1 if the range must be taken piece by piece, or -EFAULT
+ * (the translator has reported the fault: do not translate again).
+ */
+static int dma_one(const struct dma_space *s, uint64_t addr, uint64_t len,
+		   enum dma_dir dir, void **host)
+{
+	uint64_t gpa = addr, contig = len;
+
+	if (!len || addr + len - 1 < addr)
+		return 1;
+	if (!s->translate) {
+		*host = guest_mem_ptr(s->mem, addr, len);
+		return *host ? 0 : 1;
+	}
+	if (s->translate(s->opaque, addr, len, dir, &gpa, &contig))
+		return -EFAULT;
+	if (contig != len)
+		return 1;
+	*host = guest_mem_ptr(s->mem, gpa, len);
+	return *host ? 0 : -EFAULT;
+}
+
 int dma_map(const struct dma_space *s, uint64_t addr, uint64_t len,
 	    enum dma_dir dir, struct iovec *iov, int max)
 {
-	int n = 0;
+	int n = 0, fast;
+	void *one;
 
+	fast = dma_one(s, addr, len, dir, &one);
+	if (fast < 0)
+		return -EFAULT;
+	if (!fast) {
+		if (!max)
+			return -E2BIG;
+		iov[0].iov_base = one;
+		iov[0].iov_len = len;
+		return 1;
+	}
 	/* A range that wraps the address space is never valid. */
 	if (len && addr + len - 1 < addr)
 		return -EFAULT;
@@ -80,8 +116,19 @@ static int dma_copy(const struct dma_space *s, uint64_t addr, void *buf,
 {
 	struct iovec iov[DMA_COPY_IOV];
 	uint8_t *p = buf;
+	void *one;
 	int n, i;
 
+	n = dma_one(s, addr, len, dir, &one);
+	if (n < 0)
+		return -EFAULT;
+	if (n == 0) {
+		if (dir == DMA_FROM_GUEST)
+			memcpy(buf, one, len);
+		else
+			memcpy(one, buf, len);
+		return 0;
+	}
 	n = dma_map(s, addr, len, dir, iov, DMA_COPY_IOV);
 	if (n < 0)
 		return -EFAULT;

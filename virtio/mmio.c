@@ -249,7 +249,7 @@ static void queue_ready_write(struct virtio_dev *vdev, struct virtqueue *vq,
 		virtio_needs_reset(vdev, "queue size or ring alignment invalid");
 		return;
 	}
-	vq->last_avail = vq->used_idx = 0;
+	vq->last_avail = vq->used_idx = vq->avail_pending = 0;
 	vq->signalled_valid = false;
 	vq->ready = true;
 }

@@ -114,12 +114,28 @@ static int add_buf(struct vq_chain *c, const struct vring_desc *d)
 }
 
 /*
+ * Descriptor @i of a table, copied out once: the guest may rewrite the
+ * table while we walk it, so each entry is read exactly once into @d and
+ * only that copy is used. @host is the table's host address when it was
+ * mapped whole, else NULL (read entry by entry through the DMA space).
+ */
+static int read_desc(const struct virtqueue *vq, uint64_t table,
+		     const uint8_t *host, uint16_t i, struct vring_desc *d)
+{
+	if (host) {
+		memcpy(d, host + (size_t)i * sizeof(*d), sizeof(*d));
+		return 0;
+	}
+	return ring_read(vq, table, (uint64_t)i * sizeof(*d), d, sizeof(*d));
+}
+
+/*
  * Walk a descriptor table of @n entries at @table from entry @i. Each
  * entry may be visited at most once per walk, which is what makes a loop
  * detectable: a chain longer than the table must revisit an entry.
  */
 static int walk_table(const struct virtqueue *vq, uint64_t table, uint32_t n,
-		      uint16_t i, bool indirect, struct vq_chain *c)
+		      uint16_t i, const uint8_t *host, struct vq_chain *c)
 {
 	uint32_t seen = 0;
 	struct vring_desc d;
@@ -128,18 +144,34 @@ static int walk_table(const struct virtqueue *vq, uint64_t table, uint32_t n,
 	for (;;) {
 		if (i >= n || ++seen > n)
 			return -ELOOP;
-		if (ring_read(vq, table, (uint64_t)i * sizeof(d), &d,
-			      sizeof(d)))
+		if (read_desc(vq, table, host, i, &d))
 			return -EFAULT;
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
 			uint32_t entries = d.len / sizeof(d);
+			struct iovec iov;
 
 			/* No nesting, no NEXT beside INDIRECT (2.7.5.3.1). */
-			if (indirect || (d.flags & VIRTQ_DESC_F_NEXT))
+			if (c->indirect || (d.flags & VIRTQ_DESC_F_NEXT))
 				return -EINVAL;
 			if (!d.len || d.len % sizeof(d) || entries > VQ_MAX_CHAIN)
 				return -EINVAL;
-			return walk_table(vq, d.addr, entries, 0, true, c);
+			c->indirect = true;
+			/*
+			 * The driver made the whole table readable: take it in
+			 * one translation, not one per entry. A table split
+			 * over several pieces is read entry by entry.
+			 */
+			switch (dma_map(vq->dma, d.addr, d.len, DMA_FROM_GUEST,
+					&iov, 1)) {
+			case 1:
+				return walk_table(vq, d.addr, entries, 0,
+						  iov.iov_base, c);
+			case -E2BIG:
+				return walk_table(vq, d.addr, entries, 0, NULL,
+						  c);
+			default:
+				return -EFAULT;
+			}
 		}
 		err = add_buf(c, &d);
 		if (err)
@@ -156,13 +188,17 @@ enum vq_status vq_pop(struct virtqueue *vq, struct vq_chain *c)
 
 	if (!vq->ready)
 		return VQ_EMPTY;
-	if (read_avail_idx(vq, &avail_idx))
-		return VQ_BROKEN;
-	if (avail_idx == vq->last_avail)
-		return VQ_EMPTY;
-	/* More entries than the ring holds: the index was scribbled on. */
-	if ((uint16_t)(avail_idx - vq->last_avail) > vq->size)
-		return VQ_BROKEN;
+	/* Entries published by the index we read last need no new read. */
+	if (!vq->avail_pending) {
+		if (read_avail_idx(vq, &avail_idx))
+			return VQ_BROKEN;
+		if (avail_idx == vq->last_avail)
+			return VQ_EMPTY;
+		/* More entries than the ring holds: the index was scribbled on. */
+		if ((uint16_t)(avail_idx - vq->last_avail) > vq->size)
+			return VQ_BROKEN;
+		vq->avail_pending = (uint16_t)(avail_idx - vq->last_avail);
+	}
 	if (read16(vq, vq->avail, AVAIL_RING(vq->last_avail % vq->size),
 		   &head))
 		return VQ_BROKEN;
@@ -172,9 +208,11 @@ enum vq_status vq_pop(struct virtqueue *vq, struct vq_chain *c)
 	c->head = head;
 	c->nr = c->nr_readable = 0;
 	c->readable_len = c->writable_len = 0;
-	if (walk_table(vq, vq->desc, vq->size, head, false, c))
+	c->indirect = false;
+	if (walk_table(vq, vq->desc, vq->size, head, NULL, c))
 		return VQ_BROKEN;
 	vq->last_avail++;
+	vq->avail_pending--;
 	return VQ_CHAIN;
 }
 

@@ -32,6 +32,7 @@ struct vq_chain {
 	unsigned int nr;		/* buffers in buf[] */
 	unsigned int nr_readable;	/* buf[0..nr_readable) are readable */
 	uint64_t readable_len, writable_len;
+	bool indirect;			/* walking an indirect table */
 	struct vq_buf buf[VQ_MAX_CHAIN];
 };
 
@@ -41,6 +42,7 @@ struct virtqueue {
 	bool event_idx;			/* VIRTIO_F_EVENT_IDX negotiated */
 	uint64_t desc, avail, used;	/* device addresses of the rings */
 	uint16_t last_avail;		/* next avail entry to take */
+	uint16_t avail_pending;		/* published, not taken: no re-read */
 	uint16_t used_idx;		/* our copy of used->idx */
 	uint16_t signalled_used;	/* used_idx when we last interrupted */
 	bool signalled_valid;

@@ -243,6 +243,24 @@ static int fail_translate(void *opaque, uint64_t addr, uint64_t len,
 	return 0;
 }
 
+/*
+ * 1:1, but no translation reaches across f->fault_at: an IOVA range made
+ * of two mappings, each of which the device must take on its own.
+ */
+static int split_translate(void *opaque, uint64_t addr, uint64_t len,
+			   enum dma_dir dir, uint64_t *gpa, uint64_t *contig)
+{
+	struct fixture *f = opaque;
+
+	if (addr >= RAM_SIZE)
+		return -EFAULT;
+	*gpa = addr;
+	*contig = len < RAM_SIZE - addr ? len : RAM_SIZE - addr;
+	if (addr < f->fault_at && *contig > f->fault_at - addr)
+		*contig = f->fault_at - addr;
+	return 0;
+}
+
 static void use_translator(struct fixture *f, dma_translate_fn fn)
 {
 	f->dma.translate = fn;
@@ -387,6 +405,40 @@ static void test_indirect(void **state)
 	assert_buf(&c->buf[1], BUF_GPA + 0x10, 512, false);
 	assert_buf(&c->buf[2], BUF_GPA + 0x1000, 1024, true);
 	assert_buf(&c->buf[3], BUF_GPA + 0x2000, 1, true);
+}
+
+/*
+ * An indirect table is normally taken in one translation; one that lies
+ * in two mappings is read entry by entry, with the same result. Entries
+ * are copied once each, so the walk sees the table as it was.
+ */
+static void test_indirect_split_table(void **state)
+{
+	struct fixture *f = *state;
+	struct vq_chain *c = f->chain;
+
+	vq_init(f, 4, false);
+	use_translator(f, split_translate);
+	f->fault_at = INDIRECT_GPA + 40;	/* inside entry 2 */
+	put_desc(f, DESC_GPA, 1, INDIRECT_GPA, 4 * 16, VIRTQ_DESC_F_INDIRECT,
+		 0);
+	put_desc(f, INDIRECT_GPA, 0, BUF_GPA, 16, VIRTQ_DESC_F_NEXT, 2);
+	put_desc(f, INDIRECT_GPA, 2, BUF_GPA + 0x10, 512, VIRTQ_DESC_F_NEXT, 3);
+	put_desc(f, INDIRECT_GPA, 3, BUF_GPA + 0x1000, 1, VIRTQ_DESC_F_WRITE,
+		 0);
+	publish(f, 1);
+	assert_int_equal(vq_pop(&f->vq, c), VQ_CHAIN);
+	assert_int_equal(c->nr, 3);
+	assert_buf(&c->buf[0], BUF_GPA, 16, false);
+	assert_buf(&c->buf[1], BUF_GPA + 0x10, 512, false);
+	assert_buf(&c->buf[2], BUF_GPA + 0x1000, 1, true);
+
+	/* In one piece again: the same chain, through the whole-table path. */
+	f->fault_at = 0;
+	publish(f, 1);
+	assert_int_equal(vq_pop(&f->vq, c), VQ_CHAIN);
+	assert_int_equal(c->nr, 3);
+	assert_buf(&c->buf[1], BUF_GPA + 0x10, 512, false);
 }
 
 /*
@@ -1088,6 +1140,7 @@ int main(void)
 		T(test_chain_as_long_as_queue),
 		T(test_push_writes_used_ring),
 		T(test_indirect),
+		T(test_indirect_split_table),
 		T(test_direct_then_indirect_limit),
 		T(test_indirect_full_table),
 		T(test_index_wraparound),
