@@ -251,6 +251,7 @@ static void queue_ready_write(struct virtio_dev *vdev, struct virtqueue *vq,
 	}
 	vq->last_avail = vq->used_idx = vq->avail_pending = 0;
 	vq->signalled_valid = false;
+	vq_map_rings(vq);
 	vq->ready = true;
 }
 

@@ -40,6 +40,46 @@ void vq_reset(struct virtqueue *vq)
 	vq->dma = dma;
 }
 
+void vq_map_rings(struct virtqueue *vq)
+{
+	const uint64_t base[3] = { vq->desc, vq->avail, vq->used };
+	const uint64_t len[3] = {
+		16ULL * vq->size,
+		AVAIL_RING(vq->size) + 2,	/* with used_event */
+		USED_RING(vq->size) + 2,	/* with avail_event */
+	};
+	unsigned int i;
+
+	memset(vq->view, 0, sizeof(vq->view));
+	if (!vq->dma || vq->dma->translate || !vq->dma->mem)
+		return;
+	for (i = 0; i < 3; i++) {
+		vq->view[i].host = guest_mem_ptr(vq->dma->mem, base[i], len[i]);
+		vq->view[i].base = base[i];
+		vq->view[i].len = len[i];
+	}
+}
+
+/*
+ * The host address of [base + off, + len) if a ring view holds all of it.
+ * Bases are compared, not ranges: a guest that overlaps its rings gets
+ * the DMA path, which is just as correct.
+ */
+static uint8_t *ring_view(const struct virtqueue *vq, uint64_t base,
+			  uint64_t off, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		const struct vq_ring_view *v = &vq->view[i];
+
+		if (v->host && v->base == base && off <= v->len &&
+		    len <= v->len - off)
+			return v->host + off;
+	}
+	return NULL;
+}
+
 /*
  * Ring memory is addressed as a ring's base plus an offset. A ring the
  * guest placed near the top of the address space must not have that sum
@@ -49,6 +89,12 @@ void vq_reset(struct virtqueue *vq)
 static int ring_read(const struct virtqueue *vq, uint64_t base, uint64_t off,
 		     void *v, size_t len)
 {
+	const uint8_t *host = ring_view(vq, base, off, len);
+
+	if (host) {
+		memcpy(v, host, len);
+		return 0;
+	}
 	if (base + off < base)
 		return -EFAULT;
 	return dma_read(vq->dma, base + off, v, len);
@@ -57,6 +103,12 @@ static int ring_read(const struct virtqueue *vq, uint64_t base, uint64_t off,
 static int ring_write(const struct virtqueue *vq, uint64_t base, uint64_t off,
 		      const void *v, size_t len)
 {
+	uint8_t *host = ring_view(vq, base, off, len);
+
+	if (host) {
+		memcpy(host, v, len);
+		return 0;
+	}
 	if (base + off < base)
 		return -EFAULT;
 	return dma_write(vq->dma, base + off, v, len);

@@ -47,6 +47,11 @@ struct virtqueue {
 	uint16_t signalled_used;	/* used_idx when we last interrupted */
 	bool signalled_valid;
 	const struct dma_space *dma;
+	/* Host views of desc, avail and used: see vq_map_rings(). */
+	struct vq_ring_view {
+		uint64_t base, len;
+		uint8_t *host;
+	} view[3];
 };
 
 /*
@@ -63,6 +68,14 @@ enum vq_status {
 };
 
 void vq_reset(struct virtqueue *vq);
+/*
+ * The queue has just become ready. Where the device sees guest memory 1:1
+ * (no IOMMU) its rings stay where they are for the queue's life, so their
+ * host addresses are taken once here and ring accesses skip the DMA
+ * accessor's per-access translation. Rings behind an IOMMU are always
+ * translated: a mapping may go away at any time.
+ */
+void vq_map_rings(struct virtqueue *vq);
 /* Take the next available chain; the result says what to do. */
 enum vq_status vq_pop(struct virtqueue *vq, struct vq_chain *chain);
 /* Return @head to the driver with @len bytes written; 0 or -EFAULT. */

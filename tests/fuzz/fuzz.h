@@ -34,6 +34,7 @@
 #define FUZZ_F_READ_ONLY	0x04
 #define FUZZ_F_DISCARD		0x08
 #define FUZZ_F_HUGE_DISK	0x10	/* capacity taken as is, not masked */
+#define FUZZ_F_RING_VIEWS	0x20	/* identity rings via vq_map_rings() */
 
 struct fuzz_ctl {
 	uint8_t size_log2;	/* queue size 1 << (v % 9): 1 to 256 */
@@ -124,7 +125,8 @@ size_t fuzz_mutate(uint8_t *data, size_t size, size_t max, uint64_t rnd);
 #define SEED_V_WRAP		0x08	/* indices start just below 65536 */
 #define SEED_V_BIG		0x10	/* a 256-entry queue */
 #define SEED_V_TOP		0x20	/* buffers and tables just below 2^64 */
-#define SEED_VARIANTS		0x40
+#define SEED_V_VIEWS		0x40	/* identity rings through host views */
+#define SEED_VARIANTS		0x80
 
 struct seed {
 	uint8_t *buf;

@@ -141,6 +141,8 @@ void fuzz_vm_load(struct fuzz_vm *vm, const uint8_t *data, size_t size)
 	vm->vq.last_avail = vm->ctl.last_avail;
 	vm->vq.used_idx = vm->ctl.used_idx;
 	vm->vq.ready = true;
+	if (vm->ctl.flags & FUZZ_F_RING_VIEWS)
+		vq_map_rings(&vm->vq);
 	vm->max_iters = (vm->ctl.iters & 31) + 1;
 
 	/* The used ring, avail_event included, is the device's to write. */
@@ -573,6 +575,8 @@ bool seed_begin(struct seed *s, uint8_t *buf, size_t max,
 		s->ctl->flags |= FUZZ_F_EVENT_IDX;
 	if (variant & SEED_V_IOMMU)
 		s->ctl->flags |= FUZZ_F_IOMMU;
+	if (variant & SEED_V_VIEWS)
+		s->ctl->flags |= FUZZ_F_RING_VIEWS;
 	s->ctl->iters = 31;
 	s->ctl->notify = 0x22;
 	s->ctl->desc = SEED_DESC / 16;
