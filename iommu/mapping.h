@@ -3,6 +3,12 @@
  * A domain's mappings: non-overlapping IOVA intervals [start, last] (both
  * inclusive, so a mapping may end at 2^64 - 1), in an AVL tree keyed by
  * start. Lookup, insert and remove are O(log n).
+ *
+ * Nodes come from a pool of the tree's own, so that MAP and UNMAP need no
+ * malloc() and free(): a removed mapping's node waits there for the next
+ * insert, and the pool grows only with the tree's peak size. Emptying the
+ * tree keeps the pool (a strict-mode domain empties after every request
+ * at queue depth 1); mapping_clear() releases it all.
  */
 #ifndef IOVM_IOMMU_MAPPING_H
 #define IOVM_IOMMU_MAPPING_H
@@ -22,9 +28,13 @@ struct mapping {
 	int height;
 };
 
+struct mapping_chunk;
+
 struct mapping_tree {
 	struct mapping *root;
 	uint64_t count;
+	struct mapping *spare;		/* unused nodes, linked by ->right */
+	struct mapping_chunk *chunks;	/* all the pool's memory */
 };
 
 /* The mapping that contains @iova, or NULL. */

@@ -5,7 +5,9 @@
  * mapped. Every overlap shape is refused without changing the tree, a
  * range removal that would split a mapping removes nothing, and a long
  * random run is checked step by step against a plain array, with the AVL
- * invariants verified on the way.
+ * invariants verified on the way. Longer runs against a map of pages grow
+ * and shrink trees of up to some 18,000 mappings, one of them with the
+ * AVL invariants checked after every operation.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -229,6 +231,7 @@ static void test_full_range(void **state)
 	assert_null(mapping_find(&t, TOP));
 	/* The empty tree: removal of everything removes nothing. */
 	assert_int_equal(mapping_remove_range(&t, 0, TOP), 0);
+	mapping_clear(&t);
 }
 
 static void test_top_of_space(void **state)
@@ -267,6 +270,7 @@ static void test_top_of_space(void **state)
 	assert_int_equal(mapping_remove_range(&t, TOP, TOP), 1);
 	assert_int_equal(mapping_remove_range(&t, 0, TOP), 1);
 	assert_int_equal(t.count, 0);
+	mapping_clear(&t);
 }
 
 /* Three mappings with gaps: [0x1000,0x1fff] [0x3000,0x4fff] [0x6000,0x6fff] */
@@ -403,6 +407,103 @@ static void test_sequential_balance(void **state)
 	/* And one big removal takes all of the rest. */
 	assert_int_equal(mapping_remove_range(&t, 0, TOP), (int64_t)(n / 2));
 	assert_null(t.root);
+	mapping_clear(&t);
+}
+
+/*
+ * The removal that needs one descent: the first mapping at or after the
+ * range's start ends exactly at its last. Around it, every way the range
+ * can still cover more, straddle, or miss.
+ */
+static void test_remove_one(void **state)
+{
+	struct mapping_tree t = { 0 };
+	struct snap before;
+
+	three(&t);
+	/* From the gap before it: still only that one. */
+	assert_int_equal(mapping_remove_range(&t, 0x2000, 0x4fff), 1);
+	assert_null(mapping_find(&t, 0x3000));
+	assert_in(&t, 0x1000, 0x1000, 0x1fff);
+	assert_in(&t, 0x6fff, 0x6000, 0x6fff);
+	assert_int_equal(mapping_remove_range(&t, 0x2000, 0x4fff), 0);
+	check_tree(&t);
+
+	/* Its start, but the next one ends past last: refused, not one. */
+	three(&t);
+	snap_take(&t, &before);
+	assert_int_equal(mapping_remove_range(&t, 0x1000, 0x6000), -ERANGE);
+	assert_int_equal(mapping_remove_range(&t, 0x1000, 0x6ffe), -ERANGE);
+	/* Its last, but the range starts inside the one before. */
+	assert_int_equal(mapping_remove_range(&t, 0x1fff, 0x4fff), -ERANGE);
+	/* Its start, and last inside it. */
+	assert_int_equal(mapping_remove_range(&t, 0x3000, 0x3fff), -ERANGE);
+	snap_same(&t, &before);
+
+	/* Ending at a later mapping's last: all in between go too. */
+	assert_int_equal(mapping_remove_range(&t, 0x1000, 0x6fff), 3);
+	assert_null(t.root);
+	three(&t);
+	assert_int_equal(mapping_remove_range(&t, 0, 0x4fff), 2);
+	assert_in(&t, 0x6000, 0x6000, 0x6fff);
+	/* Past every mapping, and before all of them. */
+	assert_int_equal(mapping_remove_range(&t, 0x7000, 0x7fff), 0);
+	assert_int_equal(mapping_remove_range(&t, 0, 0xfff), 0);
+	assert_int_equal(t.count, 1);
+	mapping_clear(&t);
+}
+
+/*
+ * The tree's nodes come from a pool of its own; the last removal gives it
+ * all back, so an empty tree owns nothing (the leak checker of the
+ * sanitizer build would see it otherwise), and a tree refills after it.
+ */
+static void test_pool(void **state)
+{
+	struct mapping_tree t = { 0 };
+	uint64_t i, n = 5000;
+
+	for (i = 0; i < n; i++)
+		assert_int_equal(mapping_insert(&t, i * PG, i * PG + PG - 1, i,
+						MAP_READ), 0);
+	/* Every other one out, and back in from the spare nodes. */
+	for (i = 0; i < n; i += 2)
+		assert_int_equal(mapping_remove_range(&t, i * PG,
+						      i * PG + PG - 1), 1);
+	assert_non_null(t.spare);
+	for (i = 0; i < n; i += 2)
+		assert_int_equal(mapping_insert(&t, i * PG, i * PG + PG - 1,
+						~i, MAP_WRITE), 0);
+	check_tree(&t);
+	for (i = 0; i < n; i++)
+		assert_int_equal(mapping_find(&t, i * PG + 5)->phys,
+				 i % 2 ? i : ~i);
+	/* Emptied one at a time, in a scrambled order (7919 is prime). */
+	for (i = 0; i < n; i++) {
+		uint64_t k = i * 7919 % n;
+
+		assert_int_equal(mapping_remove_range(&t, k * PG,
+						      k * PG + PG - 1), 1);
+		assert_true(t.root || !t.count);
+	}
+	assert_int_equal(t.count, 0);
+	assert_null(t.root);
+	/* Emptied, the pool stays: the next insert allocates nothing. */
+	assert_non_null(t.chunks);
+	assert_non_null(t.spare);
+	{
+		struct mapping_chunk *chunks = t.chunks;
+
+		assert_int_equal(mapping_insert(&t, 0, TOP, 1, MAP_READ), 0);
+		assert_ptr_equal(t.chunks, chunks);
+	}
+	mapping_clear(&t);
+	assert_null(t.root);
+	assert_null(t.chunks);
+	assert_null(t.spare);
+	assert_int_equal(t.count, 0);
+	/* A clear of a cleared tree is harmless. */
+	mapping_clear(&t);
 }
 
 /* ---- the randomized run against a plain array ---- */
@@ -591,6 +692,212 @@ static void test_random_against_model(void **state)
 	assert_null(t.root);
 }
 
+/* ---- long random runs against a page map ---- */
+
+/*
+ * A model that costs only the pages an operation names, so that a run can
+ * be long and the tree big: some 18,000 mappings and 17 levels at the
+ * peaks, as deep as the tree a guest's 65,536 mappings make, through
+ * phases of growth and of shrinking that refill and empty the node pool.
+ */
+#define PAGES_MAX	(1u << 16)
+
+struct paged {
+	uint32_t pages;		/* at the very top of the address space */
+	uint64_t count;
+	uint32_t owner[PAGES_MAX];	/* 1 + its mapping's first page, or 0 */
+	uint32_t lastpg[PAGES_MAX];	/* indexed by first page */
+	uint64_t phys[PAGES_MAX];	/* indexed by first page */
+};
+
+struct tally {
+	unsigned int inserted, refused, exact, several, nothing, straddled;
+};
+
+/* Page @p's address: the last page ends at 2^64 - 1. */
+static uint64_t pg_addr(const struct paged *pm, uint32_t p)
+{
+	return 0 - (uint64_t)pm->pages * PG + (uint64_t)p * PG;
+}
+
+static int paged_insert(struct paged *pm, uint32_t s, uint32_t l,
+			uint64_t phys)
+{
+	uint32_t p;
+
+	for (p = s; p <= l; p++)
+		if (pm->owner[p])
+			return -EEXIST;
+	for (p = s; p <= l; p++)
+		pm->owner[p] = s + 1;
+	pm->lastpg[s] = l;
+	pm->phys[s] = phys;
+	pm->count++;
+	return 0;
+}
+
+static int64_t paged_remove(struct paged *pm, uint32_t s, uint32_t l)
+{
+	uint32_t p, q;
+	int64_t n = 0;
+
+	if ((pm->owner[s] && pm->owner[s] - 1 < s) ||
+	    (pm->owner[l] && pm->lastpg[pm->owner[l] - 1] > l))
+		return -ERANGE;
+	for (p = s; p <= l; p++) {
+		if (pm->owner[p] != p + 1)
+			continue;
+		for (q = p; q <= pm->lastpg[p]; q++)
+			pm->owner[q] = 0;
+		p = pm->lastpg[p];
+		pm->count--;
+		n++;
+	}
+	return n;
+}
+
+static void paged_probe(const struct paged *pm, const struct mapping_tree *t,
+			uint64_t r, bool next)
+{
+	uint32_t p = (uint32_t)(r % pm->pages), q;
+	uint64_t off = (r >> 32) % PG, iova = pg_addr(pm, p) + off;
+	const struct mapping *m = mapping_find(t, iova);
+
+	if (!pm->owner[p]) {
+		assert_null(m);
+	} else {
+		q = pm->owner[p] - 1;
+		assert_non_null(m);
+		assert_int_equal(m->start, pg_addr(pm, q));
+		assert_int_equal(m->last, pg_addr(pm, pm->lastpg[q]) + PG - 1);
+		assert_int_equal(m->phys, pm->phys[q]);
+	}
+	if (!next)
+		return;
+	/* The first mapping starting at iova or after: a scan of pages. */
+	for (q = off ? p + 1 : p; q < pm->pages && pm->owner[q] != q + 1; q++)
+		;
+	m = mapping_next(t, iova);
+	if (q == pm->pages) {
+		assert_null(m);
+	} else {
+		assert_non_null(m);
+		assert_int_equal(m->start, pg_addr(pm, q));
+	}
+}
+
+static void paged_compare(const struct paged *pm, const struct mapping_tree *t)
+{
+	static struct mapping out[PAGES_MAX];
+	unsigned int n, i = 0;
+	uint32_t p;
+
+	assert_int_equal(t->count, pm->count);
+	n = mapping_list(t, out, PAGES_MAX);
+	assert_int_equal(n, pm->count);
+	for (p = 0; p < pm->pages; p++) {
+		if (pm->owner[p] != p + 1)
+			continue;
+		assert_true(i < n);
+		assert_int_equal(out[i].start, pg_addr(pm, p));
+		assert_int_equal(out[i].last,
+				 pg_addr(pm, pm->lastpg[p]) + PG - 1);
+		assert_int_equal(out[i].phys, pm->phys[p]);
+		i++;
+	}
+	assert_int_equal(i, n);
+	check_tree(t);
+}
+
+/*
+ * @ops random operations on @pages pages, with seed @x; the whole tree
+ * checked against the model, AVL invariants included, every @every.
+ */
+static void paged_run(uint32_t pages, unsigned int ops, unsigned int every,
+		      uint64_t x, struct tally *k)
+{
+	static struct paged pm;
+	struct mapping_tree t = { 0 };
+	unsigned int op;
+
+	memset(&pm, 0, sizeof(pm));
+	pm.pages = pages;
+	for (op = 0; op < ops; op++) {
+		uint64_t r = rnd(&x), r2 = rnd(&x), phys = rnd(&x) & ~(PG - 1);
+		/* Alternate phases of mostly inserts and mostly removals. */
+		unsigned int grow = (op / (ops / 8 + 1)) % 2 ? 35 : 90;
+		uint32_t s = (uint32_t)(r2 % pages), l, len;
+		int64_t got, want;
+
+		if (r % 100 < grow) {
+			len = 1 + (uint32_t)(r >> 8) % (r & 0xf000 ? 2 : 32);
+			l = len - 1 > pages - 1 - s ? pages - 1 : s + len - 1;
+			want = paged_insert(&pm, s, l, phys);
+			got = mapping_insert(&t, pg_addr(&pm, s),
+					     pg_addr(&pm, l) + PG - 1, phys,
+					     MAP_READ);
+			assert_int_equal(got, want);
+			k->inserted += !got;
+			k->refused += !!got;
+		} else {
+			if (r2 >> 60 < 10 && pm.owner[s]) {
+				/* Exactly one that exists, often. */
+				s = pm.owner[s] - 1;
+				l = pm.lastpg[s];
+			} else if (r % 49999 == 0) {
+				s = 0;
+				l = pages - 1;
+			} else {
+				len = 1 + (uint32_t)(r >> 8) %
+					  (r & 0xf00000 ? 8 : 256);
+				l = len - 1 > pages - 1 - s ? pages - 1 :
+							      s + len - 1;
+			}
+			want = paged_remove(&pm, s, l);
+			got = mapping_remove_range(&t, pg_addr(&pm, s),
+						   pg_addr(&pm, l) + PG - 1);
+			assert_int_equal(got, want);
+			k->exact += got == 1;
+			k->several += got > 1;
+			k->nothing += !got;
+			k->straddled += got == -ERANGE;
+		}
+		assert_int_equal(t.count, pm.count);
+		assert_true(!t.count == !t.root);
+		paged_probe(&pm, &t, rnd(&x), op % 16 == 0);
+		paged_probe(&pm, &t, rnd(&x), false);
+		if (op % every == every - 1)
+			paged_compare(&pm, &t);
+	}
+	paged_compare(&pm, &t);
+	assert_int_equal(mapping_remove_range(&t, pg_addr(&pm, 0), TOP),
+			 (int64_t)pm.count);
+	assert_null(t.root);
+	mapping_clear(&t);
+}
+
+/* A small space, crowded: overlaps and straddles all the time. */
+static void test_random_each_step(void **state)
+{
+	struct tally k = { 0 };
+
+	paged_run(256, 20000, 1, 0x243f6a8885a308d3ULL, &k);
+	assert_true(k.inserted > 3000 && k.refused > 3000);
+	assert_true(k.exact > 1000 && k.several > 300);
+	assert_true(k.nothing > 2000 && k.straddled > 200);
+}
+
+/* A large one, for deep trees: checked in full every so often. */
+static void test_random_large(void **state)
+{
+	struct tally k = { 0 };
+
+	paged_run(PAGES_MAX, 300000, 20000, 0x13198a2e03707344ULL, &k);
+	assert_true(k.inserted > 50000 && k.refused > 20000);
+	assert_true(k.exact > 10000 && k.several > 5000);
+	assert_true(k.nothing > 20000 && k.straddled > 3000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -603,7 +910,11 @@ int main(void)
 		cmocka_unit_test(test_next),
 		cmocka_unit_test(test_list_order),
 		cmocka_unit_test(test_sequential_balance),
+		cmocka_unit_test(test_remove_one),
+		cmocka_unit_test(test_pool),
 		cmocka_unit_test(test_random_against_model),
+		cmocka_unit_test(test_random_each_step),
+		cmocka_unit_test(test_random_large),
 	};
 
 	return cmocka_run_group_tests_name("mapping", tests, NULL, NULL);
