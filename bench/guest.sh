@@ -37,4 +37,5 @@ cat "$idir/initramfs.cpio.gz" "$stage/extra.cpio.gz" \
 exec tests/harness/run --share "$repo" --share "$cache" --share /usr \
 	--timeout 900 -- "$repo/bench/guest-l1.sh" "$repo/iovm" \
 	"$kdir/bzImage" "$repo/build/bench/initramfs-bench.cpio.gz" \
-	"$repo/build/bench/bench-io" "$secs" "$extra"
+	"$repo/build/bench/bench-io" "$secs" "$extra" \
+	"$([ "$mode" = nested ] && echo nested)"
