@@ -12,6 +12,8 @@ IOVM=$1 KERNEL=$2 INITRD=$3 BENCH_IO=$4 SECS=$5 EXTRA=$6 NESTED=${7:-}
 MEM_MIB=256
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/harness/nested-retry.sh
+. "$(dirname "$0")/../tests/harness/nested-retry.sh"
 
 work=$(mktemp -d /tmp/iovm-bench.XXXXXX)
 img=$work/disk.img
@@ -41,9 +43,14 @@ host_io() {
 
 "$BENCH_IO" "$img" fill 128 || exit 1
 
-# run_guest LOG IOVM_ARGS...: one boot; sets rc and max (peak RSS, KiB).
+say_retry() {
+	echo "bench: guest: $mode: RETRY (boot $1) after a triple fault in nested mode" >&2
+}
+
+# run_guest LOG IOVM_ARGS...: one boot; returns iovm's status and sets
+# max (peak RSS, KiB).
 run_guest() {
-	local log=$1 pid kib
+	local log=$1 pid kib rc
 	shift
 	max=0
 	timeout 600 "$IOVM" run -k "$KERNEL" -i "$INITRD" -m "$MEM_MIB" \
@@ -57,22 +64,16 @@ run_guest() {
 	done
 	wait "$pid"
 	rc=$?
+	return "$rc"
 }
 
 # boot MODE IOVM_ARGS...: one guest running guest-images/tests/bench.sh.
 boot() {
-	local mode=$1 log=$work/$1.log rc max attempt=1 mark uptime
+	local mode=$1 log=$work/$1.log rc max mark uptime
 	shift
 	echo "bench: guest: $mode: iovm run $*" >&2
-	run_guest "$log" "$@"
-	# Nested, QEMU 7.2's emulated SVM now and then triple-faults a guest
-	# (tests/harness/README.md): as the guest suite does, up to four
-	# more boots, each said. Never on hardware-backed KVM.
-	while [ "$rc" -eq 4 ] && [ -n "$NESTED" ] && [ "$attempt" -lt 5 ]; do
-		attempt=$((attempt + 1))
-		echo "bench: guest: $mode: RETRY (boot $attempt) after a triple fault in nested mode" >&2
-		run_guest "$log" "$@"
-	done
+	retry_boot "$NESTED" say_retry run_guest "$log" "$@"
+	rc=$?
 	if [ "$rc" -ne 0 ] || ! grep -q 'IOVM-TEST-RESULT: bench rc=0' "$log"; then
 		echo "bench: guest: $mode: iovm exited $rc; last lines:" >&2
 		tail -n 30 "$log" | sed 's/^/bench:   /' >&2

@@ -30,7 +30,8 @@ INITRD=$WORK/initramfs.cpio.gz
 # noxsave when nested: see there).
 EXTRA=${IOVM_GUEST_PARAMS:-}
 NESTED=${IOVM_NESTED:-}
-retries=0
+# shellcheck source=tests/harness/nested-retry.sh
+. "$(dirname "$0")/../harness/nested-retry.sh"
 trap 'rm -rf "$WORK"' EXIT
 pass=0 fail=0
 
@@ -44,31 +45,27 @@ wanted() {
 	return 1
 }
 
+run_iovm() {
+	timeout 300 "$IOVM" run "$@" > "$last_log" 2>&1 < /dev/null
+}
+
+say_retry() {
+	echo "# $(basename "$last_log" .log): RETRY (boot $1) after a triple fault in nested mode:"
+	grep 'iovm:' "$last_log" | sed 's/^/#   /'
+}
+
 # boot NAME EXPECTED_STATUS IOVM_ARGS...: run iovm, keep its output in
 # $WORK/NAME.log, and check its exit status and the guest's verdict line.
+# Nested, a triple fault gets more boots (tests/harness/nested-retry.sh),
+# unless it is what the case expects.
 boot() {
-	local name=$1 want=$2 rc
+	local name=$1 want=$2 rc nested=$NESTED
 	shift 2
 	echo "# $name: iovm run $*"
-	timeout 300 "$IOVM" run "$@" > "$WORK/$name.log" 2>&1 < /dev/null
-	rc=$?
 	last_log=$WORK/$name.log
-	# Nested only: QEMU 7.2's emulated SVM now and then delivers an
-	# interrupt where the CPU could not take one, and the level-2 guest
-	# dies with a triple fault (mostly with 2 vCPUs; never seen on
-	# hardware; at times half the 2-vCPU boots). See
-	# tests/harness/README.md. Up to four more attempts (a failed one
-	# dies within seconds), each said, and counted in the summary.
-	local attempt=1
-	while [ "$rc" -eq 4 ] && [ "$rc" -ne "$want" ] && [ -n "$NESTED" ] &&
-	      [ "$attempt" -lt 5 ]; do
-		attempt=$((attempt + 1))
-		retries=$((retries + 1))
-		echo "# $name: RETRY after a triple fault in nested mode:"
-		grep 'iovm:' "$last_log" | sed 's/^/#   /'
-		timeout 300 "$IOVM" run "$@" > "$WORK/$name.log" 2>&1 < /dev/null
-		rc=$?
-	done
+	[ "$want" -eq 4 ] && nested=
+	retry_boot "$nested" say_retry run_iovm "$@"
+	rc=$?
 	if [ "$rc" -ne "$want" ]; then
 		not_ok "$name: iovm exited $rc, expected $want"
 		tail -n 40 "$last_log" | sed 's/^/#   /'
@@ -324,7 +321,7 @@ boot_again() {
 	fi
 	tail -n 20 "$3" | sed 's/^/#   /'
 	[ -n "$NESTED" ] && [ "$4" != again ] || return 1
-	retries=$((retries + 1))
+	nested_retries=$((nested_retries + 1))
 	echo "# $1: RETRY: the guest did not get there, in nested mode"
 }
 
@@ -502,7 +499,7 @@ case_vfio_hostile() {
 for c in "${CASES[@]}"; do
 	wanted "$c" && "case_$c"
 done
-[ "$retries" -gt 0 ] &&
-	echo "# $retries retry(ies) in nested mode: a triple fault, or a background guest that never got going (see above)"
+[ "$nested_retries" -gt 0 ] &&
+	echo "# $nested_retries retry(ies) in nested mode: a triple fault, or a background guest that never got going (see above)"
 echo "guest: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
