@@ -265,6 +265,7 @@ static void set_hi(uint64_t *r, uint32_t v)
 	*r = (*r & 0xffffffffULL) | ((uint64_t)v << 32);
 }
 
+/* Registers under the device lock; InterruptStatus is fast_access()'s. */
 static uint32_t reg_read(struct virtio_dev *vdev, uint64_t off)
 {
 	struct virtqueue *vq = vdev->queue_sel < vdev->nr_queues ?
@@ -287,8 +288,6 @@ static uint32_t reg_read(struct virtio_dev *vdev, uint64_t off)
 		return vq ? vdev->queue_max : 0;
 	case MMIO_QUEUE_READY:
 		return vq ? vq->ready : 0;
-	case MMIO_INT_STATUS:
-		return __atomic_load_n(&vdev->isr, __ATOMIC_SEQ_CST);
 	case MMIO_STATUS:
 		return vdev->status;
 	case MMIO_SHM_LEN_LO:
@@ -300,6 +299,7 @@ static uint32_t reg_read(struct virtio_dev *vdev, uint64_t off)
 	return 0;
 }
 
+/* Registers under the device lock; InterruptACK is fast_access()'s. */
 static void reg_write(struct virtio_dev *vdev, uint64_t off, uint32_t v)
 {
 	struct virtqueue *vq = vdev->queue_sel < vdev->nr_queues ?
@@ -332,9 +332,6 @@ static void reg_write(struct virtio_dev *vdev, uint64_t off, uint32_t v)
 		 */
 		if (v < vdev->nr_queues && (vdev->inline_notify & (1U << v)))
 			queue_notified(vdev, v);
-		return;
-	case MMIO_INT_ACK:
-		__atomic_fetch_and(&vdev->isr, ~v, __ATOMIC_SEQ_CST);
 		return;
 	case MMIO_STATUS:
 		status_write(vdev, v);
