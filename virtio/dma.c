@@ -30,68 +30,48 @@ static int identity_translate(const struct guest_mem *mem, uint64_t addr,
 }
 
 /*
- * The common case first: the whole range is one host-contiguous piece (a
- * ring entry, a request header, a buffer inside one mapping). Returns 0
- * with *host set, 1 if the range must be taken piece by piece, or -EFAULT
- * (the translator has reported the fault: do not translate again).
+ * The first piece of [addr, addr + len): the longest run from @addr that
+ * one translation covers, as a host address and a length (1..len). A
+ * miss or a permission failure is -EFAULT (the translator has reported
+ * it), and so is a range that wraps the address space.
  */
-static int dma_one(const struct dma_space *s, uint64_t addr, uint64_t len,
-		   enum dma_dir dir, void **host)
+static int dma_piece(const struct dma_space *s, uint64_t addr, uint64_t len,
+		     enum dma_dir dir, void **host, uint64_t *contig)
 {
-	uint64_t gpa = addr, contig = len;
+	uint64_t gpa;
+	int err;
 
-	if (!len || addr + len - 1 < addr)
-		return 1;
-	if (!s->translate) {
-		*host = guest_mem_ptr(s->mem, addr, len);
-		return *host ? 0 : 1;
-	}
-	if (s->translate(s->opaque, addr, len, dir, &gpa, &contig))
+	if (addr + len - 1 < addr)
 		return -EFAULT;
-	if (contig != len)
-		return 1;
-	*host = guest_mem_ptr(s->mem, gpa, len);
+	if (s->translate) {
+		err = s->translate(s->opaque, addr, len, dir, &gpa, contig);
+	} else {
+		/* Identity, all of it in one RAM range: one check does. */
+		*host = guest_mem_ptr(s->mem, addr, len);
+		if (*host) {
+			*contig = len;
+			return 0;
+		}
+		err = identity_translate(s->mem, addr, len, &gpa, contig);
+	}
+	if (err || !*contig || *contig > len)
+		return -EFAULT;
+	/* Translated ranges are checked against RAM like any other. */
+	*host = guest_mem_ptr(s->mem, gpa, *contig);
 	return *host ? 0 : -EFAULT;
 }
 
-int dma_map(const struct dma_space *s, uint64_t addr, uint64_t len,
-	    enum dma_dir dir, struct iovec *iov, int max)
+/*
+ * The iovecs of [addr, addr + len) (len > 0) whose first piece, already
+ * translated, is @host and @contig: each piece is translated once.
+ */
+static int map_from(const struct dma_space *s, uint64_t addr, uint64_t len,
+		    enum dma_dir dir, struct iovec *iov, int max, void *host,
+		    uint64_t contig)
 {
-	int n = 0, fast;
-	void *one;
+	int n = 0;
 
-	fast = dma_one(s, addr, len, dir, &one);
-	if (fast < 0)
-		return -EFAULT;
-	if (!fast) {
-		if (!max)
-			return -E2BIG;
-		iov[0].iov_base = one;
-		iov[0].iov_len = len;
-		return 1;
-	}
-	/* A range that wraps the address space is never valid. */
-	if (len && addr + len - 1 < addr)
-		return -EFAULT;
-	while (len) {
-		uint64_t gpa, contig;
-		void *host;
-		int err;
-
-		if (s->translate)
-			err = s->translate(s->opaque, addr, len, dir, &gpa,
-					   &contig);
-		else
-			err = identity_translate(s->mem, addr, len, &gpa,
-						 &contig);
-		if (err)
-			return -EFAULT;
-		if (!contig || contig > len)
-			return -EFAULT;
-		/* Translated ranges are checked against RAM like any other. */
-		host = guest_mem_ptr(s->mem, gpa, contig);
-		if (!host)
-			return -EFAULT;
+	for (;;) {
 		/* Merge with the previous iovec when host-contiguous. */
 		if (n && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len ==
 			 (uint8_t *)host) {
@@ -105,8 +85,30 @@ int dma_map(const struct dma_space *s, uint64_t addr, uint64_t len,
 		}
 		addr += contig;
 		len -= contig;
+		if (!len)
+			return n;
+		if (dma_piece(s, addr, len, dir, &host, &contig))
+			return -EFAULT;
 	}
-	return n;
+}
+
+int dma_map(const struct dma_space *s, uint64_t addr, uint64_t len,
+	    enum dma_dir dir, struct iovec *iov, int max)
+{
+	uint64_t contig;
+	void *host;
+
+	if (!len)
+		return 0;
+	if (dma_piece(s, addr, len, dir, &host, &contig))
+		return -EFAULT;
+	/* The common case: one piece (a buffer inside one mapping). */
+	if (contig == len && max) {
+		iov[0].iov_base = host;
+		iov[0].iov_len = len;
+		return 1;
+	}
+	return map_from(s, addr, len, dir, iov, max, host, contig);
 }
 
 #define DMA_COPY_IOV	16
@@ -116,20 +118,24 @@ static int dma_copy(const struct dma_space *s, uint64_t addr, void *buf,
 {
 	struct iovec iov[DMA_COPY_IOV];
 	uint8_t *p = buf;
-	void *one;
+	uint64_t contig;
+	void *host;
 	int n, i;
 
-	n = dma_one(s, addr, len, dir, &one);
-	if (n < 0)
+	if (!len)
+		return 0;
+	if (dma_piece(s, addr, len, dir, &host, &contig))
 		return -EFAULT;
-	if (n == 0) {
+	/* The common case: one piece (a ring entry, a request header). */
+	if (contig == len) {
 		if (dir == DMA_FROM_GUEST)
-			memcpy(buf, one, len);
+			memcpy(buf, host, len);
 		else
-			memcpy(one, buf, len);
+			memcpy(host, buf, len);
 		return 0;
 	}
-	n = dma_map(s, addr, len, dir, iov, DMA_COPY_IOV);
+	/* Several: all translated before any byte moves. */
+	n = map_from(s, addr, len, dir, iov, DMA_COPY_IOV, host, contig);
 	if (n < 0)
 		return -EFAULT;
 	for (i = 0; i < n; i++) {
