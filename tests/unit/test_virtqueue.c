@@ -54,7 +54,7 @@ struct fixture {
 	uint16_t avail_idx;		/* the driver's copy of avail->idx */
 	uint64_t used_end;		/* device-writable: [USED_GPA, used_end) */
 	unsigned int translations;	/* calls to the test translators */
-	uint64_t fault_at;		/* fail_translate: this address faults */
+	uint64_t fault_at;		/* split/fail_translate: the boundary */
 };
 
 static int setup(void **state)
@@ -234,23 +234,6 @@ static int mirror_translate(void *opaque, uint64_t addr, uint64_t len,
 	return 0;
 }
 
-/* 1:1 except that the 16 bytes at f->fault_at are not mapped. */
-static int fail_translate(void *opaque, uint64_t addr, uint64_t len,
-			  enum dma_dir dir, uint64_t *gpa, uint64_t *contig)
-{
-	struct fixture *f = opaque;
-
-	if (addr >= f->fault_at && addr < f->fault_at + 16)
-		return -EFAULT;
-	if (addr >= RAM_SIZE)
-		return -EFAULT;
-	*gpa = addr;
-	*contig = len < RAM_SIZE - addr ? len : RAM_SIZE - addr;
-	if (addr < f->fault_at && *contig > f->fault_at - addr)
-		*contig = f->fault_at - addr;
-	return 0;
-}
-
 /*
  * 1:1, but no translation reaches across f->fault_at: an IOVA range made
  * of two mappings, each of which the device must take on its own.
@@ -267,6 +250,17 @@ static int split_translate(void *opaque, uint64_t addr, uint64_t len,
 	if (addr < f->fault_at && *contig > f->fault_at - addr)
 		*contig = f->fault_at - addr;
 	return 0;
+}
+
+/* The same, and the 16 bytes at f->fault_at are not mapped at all. */
+static int fail_translate(void *opaque, uint64_t addr, uint64_t len,
+			  enum dma_dir dir, uint64_t *gpa, uint64_t *contig)
+{
+	struct fixture *f = opaque;
+
+	if (addr >= f->fault_at && addr < f->fault_at + 16)
+		return -EFAULT;
+	return split_translate(opaque, addr, len, dir, gpa, contig);
 }
 
 static void use_translator(struct fixture *f, dma_translate_fn fn)
