@@ -1824,30 +1824,25 @@ static unsigned int c_data_wrap(struct ctx *c, struct outcome *o)
 
 static unsigned int c_status_wrap(struct ctx *c, struct outcome *o)
 {
-	set_hdr(c, 0, T_IN, SANITY_SECTOR);
-	set_desc(c, 0, iova(c, R_CMD, CMD_HDR(0)), 16, D_NEXT, 1);
-	set_desc(c, 1, iova(c, R_RBUF, 0), 512, D_WRITE | D_NEXT, 2);
-	set_desc(c, 2, 0xffffffffffffffffULL, 2, D_WRITE, 0);
+	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
+	desc(c)[2].addr = 0xffffffffffffffffULL;
+	desc(c)[2].len = 2;
 	run_one(c, 0, o);
 	return 0;
 }
 
 static unsigned int c_status_unmapped(struct ctx *c, struct outcome *o)
 {
-	set_hdr(c, 0, T_IN, SANITY_SECTOR);
-	set_desc(c, 0, iova(c, R_CMD, CMD_HDR(0)), 16, D_NEXT, 1);
-	set_desc(c, 1, iova(c, R_RBUF, 0), 512, D_WRITE | D_NEXT, 2);
-	set_desc(c, 2, IOVA_HOLE, 1, D_WRITE, 0);
+	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
+	desc(c)[2].addr = IOVA_HOLE;
 	run_one(c, 0, o);
 	return 0;
 }
 
 static unsigned int c_header_unmapped(struct ctx *c, struct outcome *o)
 {
-	set_hdr(c, 0, T_IN, SANITY_SECTOR);
-	set_desc(c, 0, IOVA_HOLE, 16, D_NEXT, 1);
-	set_desc(c, 1, iova(c, R_RBUF, 0), 512, D_WRITE | D_NEXT, 2);
-	set_desc(c, 2, iova(c, R_CMD, CMD_STATUS(0)), 1, D_WRITE, 0);
+	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
+	desc(c)[0].addr = IOVA_HOLE;
 	run_one(c, 0, o);
 	return 0;
 }
