@@ -1630,6 +1630,16 @@ static void run_case(struct ctx *c, const struct hcase *h)
 }
 
 /* A read of one sector whose data buffer is at @addr (device writes). */
+/*
+ * The well-formed read most cases start from: header, a 512-byte buffer
+ * and status in descriptors 0 to 2 (head 0), for a case to spoil.
+ */
+static struct vring_desc *sanity_read(struct ctx *c)
+{
+	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
+	return desc(c);
+}
+
 static unsigned int read_into(struct ctx *c, struct outcome *o,
 			      uint64_t addr, uint32_t len)
 {
@@ -1792,7 +1802,7 @@ static unsigned int c_readable_after_writable(struct ctx *c,
 
 static unsigned int c_avail_idx_jump(struct ctx *c, struct outcome *o)
 {
-	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
+	sanity_read(c);
 	avail(c)->ring[c->avail_idx % QSIZE] = 0;
 	c->avail_idx += QSIZE + 7;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
@@ -1804,15 +1814,14 @@ static unsigned int c_avail_idx_jump(struct ctx *c, struct outcome *o)
 
 static unsigned int c_head_out_of_range(struct ctx *c, struct outcome *o)
 {
-	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
+	sanity_read(c);
 	run_one(c, QSIZE + 3, o);
 	return 0;
 }
 
 static unsigned int c_next_out_of_range(struct ctx *c, struct outcome *o)
 {
-	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
-	desc(c)[1].next = 0xffff;
+	sanity_read(c)[1].next = 0xffff;
 	run_one(c, 0, o);
 	return 0;
 }
@@ -1824,41 +1833,38 @@ static unsigned int c_data_wrap(struct ctx *c, struct outcome *o)
 
 static unsigned int c_status_wrap(struct ctx *c, struct outcome *o)
 {
-	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
-	desc(c)[2].addr = 0xffffffffffffffffULL;
-	desc(c)[2].len = 2;
+	struct vring_desc *d = sanity_read(c);
+
+	d[2].addr = 0xffffffffffffffffULL;
+	d[2].len = 2;
 	run_one(c, 0, o);
 	return 0;
 }
 
 static unsigned int c_status_unmapped(struct ctx *c, struct outcome *o)
 {
-	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
-	desc(c)[2].addr = IOVA_HOLE;
+	sanity_read(c)[2].addr = IOVA_HOLE;
 	run_one(c, 0, o);
 	return 0;
 }
 
 static unsigned int c_header_unmapped(struct ctx *c, struct outcome *o)
 {
-	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
-	desc(c)[0].addr = IOVA_HOLE;
+	sanity_read(c)[0].addr = IOVA_HOLE;
 	run_one(c, 0, o);
 	return 0;
 }
 
 static unsigned int c_status_len0(struct ctx *c, struct outcome *o)
 {
-	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
-	desc(c)[2].len = 0;
+	sanity_read(c)[2].len = 0;
 	run_one(c, 0, o);
 	return 0;
 }
 
 static unsigned int c_header_short(struct ctx *c, struct outcome *o)
 {
-	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
-	desc(c)[0].len = 8;
+	sanity_read(c)[0].len = 8;
 	run_one(c, 0, o);
 	return 0;
 }
@@ -1882,7 +1888,7 @@ static unsigned int c_past_capacity(struct ctx *c, struct outcome *o)
 
 static unsigned int c_bad_type(struct ctx *c, struct outcome *o)
 {
-	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
+	sanity_read(c);
 	((struct blk_hdr *)cmd(c, CMD_HDR(0)))->type = 0x77;
 	run_one(c, 0, o);
 	return 0;
@@ -1897,7 +1903,7 @@ static unsigned int ring_elsewhere(struct ctx *c, struct outcome *o,
 		o->timed_out = true;
 		return 0;
 	}
-	build_rw(c, 0, 0, T_IN, SANITY_SECTOR, iova(c, R_RBUF, 0), 512);
+	sanity_read(c);
 	post(c, 0);
 	notify(c);
 	wait_done(c, 1, TIMEOUT_MS, o);
