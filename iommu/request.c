@@ -93,8 +93,16 @@ static void drain_holds(struct viommu_state *s, uint64_t mask)
 		if (!atomic_load(&ep->holds))
 			continue;
 		pthread_mutex_lock(&s->hold_lock);
+		/*
+		 * Announced before the holds are read again, as a release
+		 * drops its hold before it looks for waiters (both seq_cst):
+		 * either it sees us and signals under the lock, or we see
+		 * its hold gone.
+		 */
+		atomic_fetch_add(&s->hold_waiters, 1);
 		while (atomic_load(&ep->holds))
 			pthread_cond_wait(&s->hold_cond, &s->hold_lock);
+		atomic_fetch_sub(&s->hold_waiters, 1);
 		pthread_mutex_unlock(&s->hold_lock);
 	}
 }

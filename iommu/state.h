@@ -102,12 +102,29 @@ struct viommu_iotlb {
 	uint64_t hits_base;		/* hits when it joined its domain */
 };
 
+/*
+ * Ranges an endpoint's device reads through long-lived host views (its
+ * rings, see dma_view_fn): a view stays good while view_gen keeps the
+ * value it had when the view was taken. Under the state's write lock,
+ * an UNMAP that overlaps a watched range, and every DETACH and ATTACH of
+ * the endpoint, advance view_gen and forget the ranges, before the
+ * request drains the holds, as for IOTLB entries.
+ */
+#define VIOMMU_MAX_WATCHES	12	/* three rings of four queues */
+
+struct viommu_watch {
+	uint64_t start, last;
+};
+
 struct viommu_endpoint {
 	uint32_t id;
 	const char *name;
 	bool present;
 	struct viommu_domain *domain;	/* NULL: not attached */
 	struct viommu_iotlb iotlb;
+	unsigned int view_gen;		/* __atomic_*: read lock-free */
+	unsigned int nr_watches;
+	struct viommu_watch watches[VIOMMU_MAX_WATCHES];
 	atomic_uint holds;		/* requests with mapped buffers in flight */
 	/* translations: all but IOTLB hits; see viommu_ep_translations() */
 	struct viommu_counters stats;
@@ -131,9 +148,13 @@ struct viommu_state {
 	bool allow_bypass_flag;		/* VIRTIO_IOMMU_F_BYPASS_CONFIG */
 	uint64_t total_maps, total_unmaps;	/* over all domains, ever */
 
-	/* UNMAP and DETACH wait here for in-flight DMA to drain. */
+	/*
+	 * UNMAP and DETACH wait here for in-flight DMA to drain. A release
+	 * takes the lock only when someone waits: most never see a waiter.
+	 */
 	pthread_mutex_t hold_lock;
 	pthread_cond_t hold_cond;
+	atomic_uint hold_waiters;
 
 	/* Faults found on device threads, reported by the IOMMU thread. */
 	pthread_mutex_t fault_lock;
@@ -174,6 +195,10 @@ void viommu_iotlb_unmap(struct viommu_state *s, struct viommu_domain *d,
 uint64_t viommu_ep_translations(struct viommu_endpoint *ep);
 uint64_t viommu_domain_translations(struct viommu_state *s,
 				    struct viommu_domain *d);
+/* A host view of an endpoint's ring (dma_view_fn); see viommu_watch. */
+int viommu_view(void *opaque, uint64_t iova, uint64_t len, uint64_t *gpa,
+		unsigned int *dirs, const unsigned int **gen,
+		unsigned int *seen);
 /* Pin/unpin: an endpoint's request holds mapped host pointers. */
 void viommu_hold(void *opaque);
 void viommu_release(void *opaque);

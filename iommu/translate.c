@@ -174,9 +174,28 @@ static void iotlb_flush(struct viommu_iotlb *t)
 	iotlb_write(t, 1, 0, 0, 0);	/* empty: no permission, no range */
 }
 
+/* Every view of @ep is stale from here on (write lock held). */
+static void views_drop(struct viommu_endpoint *ep)
+{
+	__atomic_store_n(&ep->view_gen, ep->view_gen + 1, __ATOMIC_RELEASE);
+	ep->nr_watches = 0;
+}
+
+static bool watched(const struct viommu_endpoint *ep, uint64_t start,
+		    uint64_t last)
+{
+	unsigned int i;
+
+	for (i = 0; i < ep->nr_watches; i++)
+		if (ep->watches[i].start <= last && start <= ep->watches[i].last)
+			return true;
+	return false;
+}
+
 void viommu_iotlb_join(struct viommu_endpoint *ep)
 {
 	iotlb_flush(&ep->iotlb);
+	views_drop(ep);
 	ep->iotlb.hits_base = atomic_load(&ep->iotlb.hits);
 	ep->domain->endpoints |= 1ULL << ep->id;
 }
@@ -184,6 +203,7 @@ void viommu_iotlb_join(struct viommu_endpoint *ep)
 void viommu_iotlb_leave(struct viommu_endpoint *ep, struct viommu_domain *d)
 {
 	iotlb_flush(&ep->iotlb);
+	views_drop(ep);
 	/* The hits taken in @d become part of its own count. */
 	atomic_fetch_add(&d->stats.translations,
 			 atomic_load(&ep->iotlb.hits) - ep->iotlb.hits_base);
@@ -196,12 +216,15 @@ void viommu_iotlb_unmap(struct viommu_state *s, struct viommu_domain *d,
 	uint64_t mask = d->endpoints;
 
 	while (mask) {
-		struct viommu_iotlb *t = &s->endpoints[__builtin_ctzll(mask)].iotlb;
+		struct viommu_endpoint *ep = &s->endpoints[__builtin_ctzll(mask)];
+		struct viommu_iotlb *t = &ep->iotlb;
 
 		mask &= mask - 1;
 		/* Fills run under the read lock: none can change t now. */
 		if (t->flags && t->start <= last && start <= t->last)
 			iotlb_flush(t);
+		if (watched(ep, start, last))
+			views_drop(ep);
 	}
 }
 
@@ -281,6 +304,47 @@ fault:
 	return -EFAULT;
 }
 
+/*
+ * Under the write lock, so that no UNMAP or DETACH falls between finding
+ * the mapping and watching the range. An endpoint that runs out of
+ * watches (queues set up again and again) drops its views and starts
+ * over: they are taken again on their next use.
+ */
+int viommu_view(void *opaque, uint64_t iova, uint64_t len, uint64_t *gpa,
+		unsigned int *dirs, const unsigned int **gen,
+		unsigned int *seen)
+{
+	struct viommu_endpoint *ep = opaque;
+	struct viommu_state *s = ep->state;
+	uint64_t last = iova + len - 1;
+	struct viommu_domain *d;
+	struct mapping *m;
+	int err = -EFAULT;
+
+	if (!len || last < iova)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&s->lock);
+	d = ep->domain;
+	/*
+	 * Bypass gets no view: the config's bypass bit can change under an
+	 * endpoint that no request touches.
+	 */
+	if (d && !d->bypass && (m = mapping_find(&d->maps, iova)) &&
+	    last <= m->last) {
+		*gpa = m->phys + (iova - m->start);
+		*dirs = (m->flags & MAP_READ ? DMA_FROM_GUEST : 0) |
+			(m->flags & MAP_WRITE ? DMA_TO_GUEST : 0);
+		if (ep->nr_watches == VIOMMU_MAX_WATCHES)
+			views_drop(ep);
+		ep->watches[ep->nr_watches++] = (struct viommu_watch){ iova, last };
+		err = 0;
+	}
+	*gen = &ep->view_gen;
+	*seen = ep->view_gen;
+	pthread_rwlock_unlock(&s->lock);
+	return err;
+}
+
 void viommu_hold(void *opaque)
 {
 	struct viommu_endpoint *ep = opaque;
@@ -293,8 +357,11 @@ void viommu_release(void *opaque)
 	struct viommu_endpoint *ep = opaque;
 	struct viommu_state *s = ep->state;
 
+	if (atomic_fetch_sub(&ep->holds, 1) != 1 ||
+	    !atomic_load(&s->hold_waiters))
+		return;
+	/* Under the lock: a waiter between its check and its sleep holds it. */
 	pthread_mutex_lock(&s->hold_lock);
-	if (atomic_fetch_sub(&ep->holds, 1) == 1)
-		pthread_cond_broadcast(&s->hold_cond);
+	pthread_cond_broadcast(&s->hold_cond);
 	pthread_mutex_unlock(&s->hold_lock);
 }

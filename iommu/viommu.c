@@ -370,6 +370,7 @@ int viommu_add_endpoint(struct viommu *v, struct virtio_dev *vdev)
 	vdev->dma.translate = viommu_translate;
 	vdev->dma.hold = viommu_hold;
 	vdev->dma.release = viommu_release;
+	vdev->dma.view = viommu_view;
 	vdev->dma.opaque = ep;
 	vdev->iommu_endpoint = id;
 	vdev->host_features |= BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);

@@ -9,7 +9,31 @@ void dma_space_identity(struct dma_space *s, const struct guest_mem *mem)
 	s->mem = mem;
 	s->translate = NULL;
 	s->hold = s->release = NULL;
+	s->view = NULL;
 	s->opaque = NULL;
+}
+
+bool dma_view_take(const struct dma_space *s, uint64_t addr, uint64_t len,
+		   struct dma_view *v)
+{
+	uint64_t gpa = addr;
+
+	memset(v, 0, sizeof(*v));
+	if (!len || addr + len - 1 < addr || !s->mem)
+		return false;
+	if (s->translate) {
+		if (!s->view || s->view(s->opaque, addr, len, &gpa, &v->dirs,
+					&v->gen, &v->seen)) {
+			v->dirs = 0;
+			return false;
+		}
+	} else {
+		v->dirs = DMA_FROM_GUEST | DMA_TO_GUEST;
+	}
+	v->host = guest_mem_ptr(s->mem, gpa, len);
+	if (!v->host)
+		v->dirs = 0;
+	return v->host != NULL;
 }
 
 /* Identity: the largest chunk from @addr that one RAM range holds. */

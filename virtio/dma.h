@@ -41,12 +41,63 @@ typedef int (*dma_translate_fn)(void *opaque, uint64_t addr, uint64_t len,
  */
 typedef void (*dma_hold_fn)(void *opaque);
 
+/*
+ * A translator's long-lived view of [addr, addr + len), for memory a
+ * device keeps using (its rings): the range must lie in one mapping. Sets
+ * *gpa, *dirs (the DMA_* directions the mapping allows) and *gen, a
+ * counter that changes when an UNMAP or DETACH may have removed any of
+ * the range; *seen is its value now. Returns 0, or a negative errno when
+ * there is no such view (no fault is reported: the access will, if made).
+ */
+typedef int (*dma_view_fn)(void *opaque, uint64_t addr, uint64_t len,
+			   uint64_t *gpa, unsigned int *dirs,
+			   const unsigned int **gen, unsigned int *seen);
+
 struct dma_space {
 	const struct guest_mem *mem;
 	dma_translate_fn translate;	/* NULL: identity */
 	dma_hold_fn hold, release;	/* NULL with identity */
+	dma_view_fn view;		/* NULL: no views through translate */
 	void *opaque;
 };
+
+/*
+ * A host view of a range, good for accesses in the directions of @dirs
+ * for as long as dma_view_host() returns it: identity views for ever,
+ * views through a translator until its generation moves on. Like a
+ * translation, a view is checked after dma_hold() for accesses that must
+ * not outlive an UNMAP.
+ */
+struct dma_view {
+	uint8_t *host;			/* NULL: none */
+	unsigned int dirs;
+	const unsigned int *gen;	/* NULL: never invalidated */
+	unsigned int seen;
+};
+
+/*
+ * Take a view of [addr, addr + len); false if this space cannot (then
+ * dma_view_stale() says when it might).
+ */
+bool dma_view_take(const struct dma_space *s, uint64_t addr, uint64_t len,
+		   struct dma_view *v);
+
+/* The view's host address, or NULL if it went stale. */
+static inline uint8_t *dma_view_host(const struct dma_view *v)
+{
+	if (v->gen && __atomic_load_n(v->gen, __ATOMIC_ACQUIRE) != v->seen)
+		return NULL;
+	return v->host;
+}
+
+/*
+ * Worth taking again: the translator invalidated it, or invalidated
+ * something since it last refused one (it says on which counter).
+ */
+static inline bool dma_view_stale(const struct dma_view *v)
+{
+	return v->gen && __atomic_load_n(v->gen, __ATOMIC_ACQUIRE) != v->seen;
+}
 
 static inline void dma_hold(const struct dma_space *s)
 {

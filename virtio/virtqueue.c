@@ -40,42 +40,69 @@ void vq_reset(struct virtqueue *vq)
 	vq->dma = dma;
 }
 
+static void ring_bounds(const struct virtqueue *vq, uint64_t base[3],
+			uint64_t len[3])
+{
+	base[0] = vq->desc;
+	base[1] = vq->avail;
+	base[2] = vq->used;
+	len[0] = 16ULL * vq->size;
+	len[1] = AVAIL_RING(vq->size) + 2;	/* with used_event */
+	len[2] = USED_RING(vq->size) + 2;	/* with avail_event */
+}
+
 void vq_map_rings(struct virtqueue *vq)
 {
-	const uint64_t base[3] = { vq->desc, vq->avail, vq->used };
-	const uint64_t len[3] = {
-		16ULL * vq->size,
-		AVAIL_RING(vq->size) + 2,	/* with used_event */
-		USED_RING(vq->size) + 2,	/* with avail_event */
-	};
+	uint64_t base[3], len[3];
 	unsigned int i;
 
 	memset(vq->view, 0, sizeof(vq->view));
-	if (!vq->dma || vq->dma->translate || !vq->dma->mem)
+	if (!vq->dma)
 		return;
+	ring_bounds(vq, base, len);
 	for (i = 0; i < 3; i++) {
-		vq->view[i].host = guest_mem_ptr(vq->dma->mem, base[i], len[i]);
 		vq->view[i].base = base[i];
 		vq->view[i].len = len[i];
+		dma_view_take(vq->dma, base[i], len[i], &vq->view[i].dv);
 	}
 }
 
 /*
- * The host address of [base + off, + len) if a ring view holds all of it.
- * Bases are compared, not ranges: a guest that overlaps its rings gets
- * the DMA path, which is just as correct.
+ * A view an UNMAP or DETACH made stale is taken again, once per
+ * invalidation: if the ring is no longer mapped whole, the ring is
+ * translated access by access (and faults where it should).
+ */
+static void refresh_views(struct virtqueue *vq)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		struct vq_ring_view *v = &vq->view[i];
+
+		if (dma_view_stale(&v->dv))
+			dma_view_take(vq->dma, v->base, v->len, &v->dv);
+	}
+}
+
+/*
+ * The host address of [base + off, + len) if a live ring view allowing
+ * @dir holds all of it. Bases are compared, not ranges: a guest that
+ * overlaps its rings gets the DMA path, which is just as correct.
  */
 static uint8_t *ring_view(const struct virtqueue *vq, uint64_t base,
-			  uint64_t off, size_t len)
+			  uint64_t off, size_t len, enum dma_dir dir)
 {
 	unsigned int i;
 
 	for (i = 0; i < 3; i++) {
 		const struct vq_ring_view *v = &vq->view[i];
+		uint8_t *host;
 
-		if (v->host && v->base == base && off <= v->len &&
-		    len <= v->len - off)
-			return v->host + off;
+		if (v->base != base || off > v->len || len > v->len - off ||
+		    !(v->dv.dirs & dir))
+			continue;
+		host = dma_view_host(&v->dv);
+		return host ? host + off : NULL;
 	}
 	return NULL;
 }
@@ -89,7 +116,7 @@ static uint8_t *ring_view(const struct virtqueue *vq, uint64_t base,
 static int ring_read(const struct virtqueue *vq, uint64_t base, uint64_t off,
 		     void *v, size_t len)
 {
-	const uint8_t *host = ring_view(vq, base, off, len);
+	const uint8_t *host = ring_view(vq, base, off, len, DMA_FROM_GUEST);
 
 	if (host) {
 		memcpy(v, host, len);
@@ -103,7 +130,7 @@ static int ring_read(const struct virtqueue *vq, uint64_t base, uint64_t off,
 static int ring_write(const struct virtqueue *vq, uint64_t base, uint64_t off,
 		      const void *v, size_t len)
 {
-	uint8_t *host = ring_view(vq, base, off, len);
+	uint8_t *host = ring_view(vq, base, off, len, DMA_TO_GUEST);
 
 	if (host) {
 		memcpy(host, v, len);
@@ -240,6 +267,7 @@ enum vq_status vq_pop(struct virtqueue *vq, struct vq_chain *c)
 
 	if (!vq->ready)
 		return VQ_EMPTY;
+	refresh_views(vq);
 	/* Entries published by the index we read last need no new read. */
 	if (!vq->avail_pending) {
 		if (read_avail_idx(vq, &avail_idx))
@@ -272,6 +300,7 @@ int vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 {
 	struct vring_used_elem e = { head, len };
 
+	refresh_views(vq);
 	if (ring_write(vq, vq->used, USED_RING(vq->used_idx % vq->size), &e,
 		       sizeof(e)))
 		return -EFAULT;

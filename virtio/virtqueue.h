@@ -50,7 +50,7 @@ struct virtqueue {
 	/* Host views of desc, avail and used: see vq_map_rings(). */
 	struct vq_ring_view {
 		uint64_t base, len;
-		uint8_t *host;
+		struct dma_view dv;
 	} view[3];
 };
 
@@ -69,11 +69,12 @@ enum vq_status {
 
 void vq_reset(struct virtqueue *vq);
 /*
- * The queue has just become ready. Where the device sees guest memory 1:1
- * (no IOMMU) its rings stay where they are for the queue's life, so their
- * host addresses are taken once here and ring accesses skip the DMA
- * accessor's per-access translation. Rings behind an IOMMU are always
- * translated: a mapping may go away at any time.
+ * The queue has just become ready. Its rings stay where they are for the
+ * queue's life, so their host addresses are taken once here (as DMA
+ * views) and ring accesses skip the DMA accessor's per-access
+ * translation. Where the device sees guest memory 1:1 the views last;
+ * behind an IOMMU each lasts until an UNMAP or DETACH touches its ring,
+ * then the ring is translated again and the view taken anew.
  */
 void vq_map_rings(struct virtqueue *vq);
 /* Take the next available chain; the result says what to do. */

@@ -1135,6 +1135,86 @@ static void test_iotlb_exact(void **state)
 	assert_no_fault(f);
 }
 
+static unsigned int view_of(struct fixture *f, uint32_t ep, uint64_t iova,
+			    uint64_t len, uint64_t *gpa, unsigned int *dirs,
+			    const unsigned int **gen)
+{
+	unsigned int seen = 0;
+
+	assert_int_equal(viommu_view(&f->s.endpoints[ep], iova, len, gpa, dirs,
+				     gen, &seen), 0);
+	return seen;
+}
+
+static bool view_refused(struct fixture *f, uint32_t ep, uint64_t iova,
+			 uint64_t len)
+{
+	const unsigned int *gen;
+	unsigned int dirs, seen;
+	uint64_t gpa;
+
+	return viommu_view(&f->s.endpoints[ep], iova, len, &gpa, &dirs, &gen,
+			   &seen) == -EFAULT;
+}
+
+/*
+ * Ring views are invalidated exactly: an UNMAP elsewhere, or of another
+ * endpoint's range, keeps them; an UNMAP that touches a viewed range, a
+ * DETACH and an ATTACH end them. Only one mapping can be viewed, with its
+ * own permission, and a view never takes a fault.
+ */
+static void test_view_exact(void **state)
+{
+	struct fixture *f = *state;
+	const unsigned int *gen, *gen2;
+	unsigned int seen, seen2, dirs;
+	uint64_t gpa;
+
+	assert_int_equal(attach(f, 1, 1, 0), S_OK);
+	assert_int_equal(attach(f, 1, 2, 0), S_OK);
+	assert_int_equal(map(f, 1, 0x10000, 0x13fff, 0x4000, RW), S_OK);
+	assert_int_equal(map(f, 1, 0x14000, 0x14fff, 0x9000, MAP_READ), S_OK);
+	assert_int_equal(map(f, 1, 0x20000, 0x20fff, 0x2000, RW), S_OK);
+	seen = view_of(f, 1, 0x11000, 0x2000, &gpa, &dirs, &gen);
+	assert_int_equal(gpa, 0x5000);
+	assert_int_equal(dirs, DMA_FROM_GUEST | DMA_TO_GUEST);
+	seen2 = view_of(f, 2, 0x20000, 0x100, &gpa, &dirs, &gen2);
+	assert_int_equal(view_of(f, 2, 0x14000, 0x1000, &gpa, &dirs, &gen2),
+			 seen2);
+	assert_int_equal(gpa, 0x9000);
+	assert_int_equal(dirs, DMA_FROM_GUEST);
+
+	/* Across two mappings, or where nothing is mapped: no view. */
+	assert_true(view_refused(f, 1, 0x13000, 0x2000));
+	assert_true(view_refused(f, 1, 0x30000, 0x10));
+	assert_no_fault(f);
+
+	/* Endpoint 2's range goes: endpoint 1's views stay. */
+	assert_int_equal(unmap(f, 1, 0x20000, 0x20fff), S_OK);
+	assert_int_equal(*gen, seen);
+	assert_int_equal(*gen2, seen2 + 1);
+	/* Nothing, or nothing endpoint 1 views, goes: still good. */
+	assert_int_equal(unmap(f, 1, 0x30000, 0x30fff), S_OK);
+	assert_int_equal(unmap(f, 1, 0x14000, 0x14fff), S_OK);
+	assert_int_equal(*gen, seen);
+	/* The viewed mapping goes: the view is stale. */
+	assert_int_equal(unmap(f, 1, 0x10000, 0x13fff), S_OK);
+	assert_int_equal(*gen, seen + 1);
+	assert_true(view_refused(f, 1, 0x11000, 0x2000));
+
+	/* Mapped again, viewed again; DETACH and ATTACH end it too. */
+	assert_int_equal(map(f, 1, 0x10000, 0x13fff, 0x4000, RW), S_OK);
+	seen = view_of(f, 1, 0x10000, 0x1000, &gpa, &dirs, &gen);
+	assert_int_equal(detach(f, 1, 1), S_OK);
+	assert_int_not_equal(*gen, seen);
+	assert_true(view_refused(f, 1, 0x10000, 0x1000));
+	assert_int_equal(attach(f, 1, 1, 0), S_OK);
+	seen = view_of(f, 1, 0x10000, 0x1000, &gpa, &dirs, &gen);
+	assert_int_equal(attach(f, 2, 1, 0), S_OK);
+	assert_int_not_equal(*gen, seen);
+	assert_no_fault(f);
+}
+
 /* ---- UNMAP and DETACH against a request in flight ---- */
 
 struct holder {
@@ -1424,6 +1504,7 @@ int main(void)
 		T(test_fault_queue),
 		T(test_counters),
 		T(test_iotlb_exact),
+		T(test_view_exact),
 		T(test_unmap_waits_for_inflight),
 		T(test_detach_waits_for_inflight),
 		T(test_attach_move_waits_for_inflight),

@@ -55,6 +55,9 @@ struct fixture {
 	uint64_t used_end;		/* device-writable: [USED_GPA, used_end) */
 	unsigned int translations;	/* calls to the test translators */
 	uint64_t fault_at;		/* split/fail_translate: the boundary */
+	/* fake_view: what an IOMMU's ring views would say */
+	unsigned int view_gen, views_taken, view_dirs;
+	bool view_refused;
 };
 
 static int setup(void **state)
@@ -1115,6 +1118,76 @@ static void test_rings_wrap_through_iommu(void **state)
 	assert_broken(f);
 }
 
+/* Views through a translator: 1:1, generation and permission set by tests. */
+static int fake_view(void *opaque, uint64_t addr, uint64_t len, uint64_t *gpa,
+		     unsigned int *dirs, const unsigned int **gen,
+		     unsigned int *seen)
+{
+	struct fixture *f = opaque;
+
+	*gen = &f->view_gen;
+	*seen = f->view_gen;
+	if (f->view_refused || addr >= RAM_SIZE || len > RAM_SIZE - addr)
+		return -EFAULT;
+	f->views_taken++;
+	*gpa = addr;
+	*dirs = f->view_dirs;
+	return 0;
+}
+
+static void pop_push_one(struct fixture *f, uint16_t head)
+{
+	put_desc(f, DESC_GPA, head, BUF_GPA, 8, 0, 0);
+	publish(f, head);
+	assert_int_equal(vq_pop(&f->vq, f->chain), VQ_CHAIN);
+	assert_int_equal(f->chain->head, head);
+	assert_int_equal(vq_push(&f->vq, head, 0), 0);
+	assert_int_equal(peek32(f, USED_GPA + 4 + 8ULL * head), head);
+}
+
+/*
+ * Rings behind a translator with views: accessed through them without a
+ * translation, through the translator once the views went stale (an
+ * UNMAP of a ring), through fresh views once the rings can be viewed
+ * again, and never written through a view that does not allow writes.
+ */
+static void test_views_through_translator(void **state)
+{
+	struct fixture *f = *state;
+
+	f->view_dirs = DMA_FROM_GUEST | DMA_TO_GUEST;
+	f->dma.view = fake_view;
+	use_translator(f, count_translate);
+	vq_init(f, 4, false);
+	f->views_taken = 0;
+	vq_map_rings(&f->vq);
+	assert_int_equal(f->views_taken, 3);
+	pop_push_one(f, 0);
+	assert_int_equal(f->translations, 0);
+
+	/* Stale, and the rings cannot be viewed: translated per access. */
+	f->view_gen++;
+	f->view_refused = true;
+	pop_push_one(f, 1);
+	assert_true(f->translations > 0);
+	assert_int_equal(f->views_taken, 3);
+
+	/* Viewable again after the next invalidation: views taken anew. */
+	f->view_refused = false;
+	f->view_gen++;
+	pop_push_one(f, 2);
+	assert_int_equal(f->views_taken, 6);
+	f->translations = 0;
+	pop_push_one(f, 3);
+	assert_int_equal(f->translations, 0);
+
+	/* A used ring mapped read-only is written through the translator. */
+	f->view_dirs = DMA_FROM_GUEST;
+	vq_map_rings(&f->vq);
+	pop_push_one(f, 0);
+	assert_true(f->translations > 0);
+}
+
 static void test_desc_read_faults(void **state)
 {
 	struct fixture *f = *state;
@@ -1177,6 +1250,7 @@ int main(void)
 		T(test_used_ring_wraps),
 		T(test_used_event_wraps),
 		T(test_rings_wrap_through_iommu),
+		T(test_views_through_translator),
 		T(test_desc_read_faults),
 	};
 
