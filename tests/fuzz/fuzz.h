@@ -34,7 +34,7 @@
 #define FUZZ_F_READ_ONLY	0x04
 #define FUZZ_F_DISCARD		0x08
 #define FUZZ_F_HUGE_DISK	0x10	/* capacity taken as is, not masked */
-#define FUZZ_F_RING_VIEWS	0x20	/* identity rings via vq_map_rings() */
+#define FUZZ_F_RING_VIEWS	0x20	/* rings via vq_map_rings() views */
 
 struct fuzz_ctl {
 	uint8_t size_log2;	/* queue size 1 << (v % 9): 1 to 256 */
@@ -62,6 +62,7 @@ struct fuzz_vm {
 	struct dma_space dma;
 	struct virtqueue vq;
 	unsigned int max_iters;
+	unsigned int view_gen;		/* views through the IOMMU never go stale */
 };
 
 /* Implemented by each harness. */

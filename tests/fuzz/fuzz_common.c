@@ -107,6 +107,24 @@ static int fuzz_translate(void *opaque, uint64_t addr, uint64_t len,
 	return 0;
 }
 
+/* A view through the IOMMU: a range inside one page (pages are not 1:1). */
+static int fuzz_view(void *opaque, uint64_t addr, uint64_t len, uint64_t *gpa,
+		     unsigned int *dirs, const unsigned int **gen,
+		     unsigned int *seen)
+{
+	struct fuzz_vm *vm = opaque;
+	uint64_t off;
+	int p = page_index(addr, &off);
+
+	*gen = &vm->view_gen;
+	*seen = vm->view_gen;
+	if (p < 0 || len > FUZZ_PAGE - off % FUZZ_PAGE)
+		return -EFAULT;
+	*gpa = (uint64_t)vm->ctl.iommu[p][0] * FUZZ_PAGE + off % FUZZ_PAGE;
+	*dirs = vm->ctl.iommu[p][1] & (DMA_FROM_GUEST | DMA_TO_GUEST);
+	return 0;
+}
+
 void fuzz_vm_load(struct fuzz_vm *vm, const uint8_t *data, size_t size)
 {
 	size_t n = size < sizeof(vm->ctl) ? size : sizeof(vm->ctl);
@@ -129,6 +147,9 @@ void fuzz_vm_load(struct fuzz_vm *vm, const uint8_t *data, size_t size)
 	if (vm->ctl.flags & FUZZ_F_IOMMU) {
 		vm->dma.translate = fuzz_translate;
 		vm->dma.opaque = vm;
+		/* With ring views: the rings' pages viewed, as the IOMMU does. */
+		if (vm->ctl.flags & FUZZ_F_RING_VIEWS)
+			vm->dma.view = fuzz_view;
 	}
 
 	vm->vq.dma = &vm->dma;

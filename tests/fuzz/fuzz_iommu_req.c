@@ -638,6 +638,59 @@ static uint8_t *host_at(const struct iovec *iov, int n, uint64_t pos)
 	return NULL;
 }
 
+/*
+ * Ring views: one per endpoint, taken on the last access that could have
+ * one. While a view is not stale, the model must still send each of its
+ * bytes where the view does, with the permissions it claims: any UNMAP,
+ * DETACH or ATTACH that changed that must have made it stale.
+ */
+static struct {
+	struct dma_view v;
+	uint64_t iova, len;
+} views[NR_EPS + 1];
+
+static bool view_agrees(struct viommu_endpoint *ep, uint64_t iova,
+			uint64_t len, const struct dma_view *v)
+{
+	static const enum dma_dir dirs[] = { DMA_FROM_GUEST, DMA_TO_GUEST };
+	uint64_t gpa, room;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		bool ok = !expect(ep, iova, dirs[i], &gpa, &room);
+
+		if (!!(v->dirs & dirs[i]) != ok)
+			return false;
+		if (ok && (room < len - 1 || ram + gpa != v->host))
+			return false;
+	}
+	return true;
+}
+
+static void check_views(void)
+{
+	unsigned int i;
+
+	for (i = 1; i <= NR_EPS; i++) {
+		if (!dma_view_host(&views[i].v))
+			continue;
+		fuzz_assert(view_agrees(&st.endpoints[i], views[i].iova,
+					views[i].len, &views[i].v));
+	}
+}
+
+static void take_view(struct viommu_endpoint *ep, uint64_t iova, uint64_t len)
+{
+	struct dma_view v;
+
+	if (!dma_view_take(&dma[ep->id], iova, len, &v))
+		return;
+	fuzz_assert(view_agrees(ep, iova, len, &v));
+	views[ep->id].v = v;
+	views[ep->id].iova = iova;
+	views[ep->id].len = len;
+}
+
 static void do_access(struct cursor *c, uint8_t op)
 {
 	static struct iovec iov[MAX_IOV];
@@ -703,6 +756,7 @@ static void do_access(struct cursor *c, uint8_t op)
 	}
 	fuzz_assert(done == len);
 	(void)sink;
+	take_view(ep, iova, len);
 }
 
 static void pop_faults(void)
@@ -744,9 +798,11 @@ static void setup(void)
 		dma[i] = (struct dma_space) {
 			.mem = &mem,
 			.translate = viommu_translate,
+			.view = viommu_view,
 			.opaque = &st.endpoints[i],
 		};
 	}
+	memset(views, 0, sizeof(views));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -781,6 +837,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* Nothing from before is reported after it. */
 			fuzz_assert(st.fault_head == st.fault_tail);
 		}
+		check_views();
 		if (!(records % 64))
 			check_state(0, true);
 	}
