@@ -84,27 +84,29 @@ static void refresh_views(struct virtqueue *vq)
 	}
 }
 
+/* The rings, as indices of vq->view. */
+enum vq_ring { RING_DESC, RING_AVAIL, RING_USED };
+
+static uint64_t ring_base(const struct virtqueue *vq, enum vq_ring r)
+{
+	return r == RING_DESC ? vq->desc : r == RING_AVAIL ? vq->avail : vq->used;
+}
+
 /*
- * The host address of [base + off, + len) if a live ring view allowing
- * @dir holds all of it. Bases are compared, not ranges: a guest that
- * overlaps its rings gets the DMA path, which is just as correct.
+ * The host address of [off, off + len) of ring @r, if its view is live,
+ * allows @dir, holds all of it and still shows the ring's address.
  */
-static uint8_t *ring_view(const struct virtqueue *vq, uint64_t base,
+static uint8_t *ring_host(const struct virtqueue *vq, enum vq_ring r,
 			  uint64_t off, size_t len, enum dma_dir dir)
 {
-	unsigned int i;
+	const struct vq_ring_view *v = &vq->view[r];
+	uint8_t *host;
 
-	for (i = 0; i < 3; i++) {
-		const struct vq_ring_view *v = &vq->view[i];
-		uint8_t *host;
-
-		if (v->base != base || off > v->len || len > v->len - off ||
-		    !(v->dv.dirs & dir))
-			continue;
-		host = dma_view_host(&v->dv);
-		return host ? host + off : NULL;
-	}
-	return NULL;
+	if (!(v->dv.dirs & dir) || off > v->len || len > v->len - off ||
+	    v->base != ring_base(vq, r))
+		return NULL;
+	host = dma_view_host(&v->dv);
+	return host ? host + off : NULL;
 }
 
 /*
@@ -113,24 +115,31 @@ static uint8_t *ring_view(const struct virtqueue *vq, uint64_t base,
  * wrap to a small address: the access faults instead. (dma_*() reject a
  * range that wraps, but cannot tell a wrapped sum from an honest address.)
  */
-static int ring_read(const struct virtqueue *vq, uint64_t base, uint64_t off,
-		     void *v, size_t len)
+static int table_read(const struct virtqueue *vq, uint64_t base, uint64_t off,
+		      void *v, size_t len)
 {
-	const uint8_t *host = ring_view(vq, base, off, len, DMA_FROM_GUEST);
-
-	if (host) {
-		memcpy(v, host, len);
-		return 0;
-	}
 	if (base + off < base)
 		return -EFAULT;
 	return dma_read(vq->dma, base + off, v, len);
 }
 
-static int ring_write(const struct virtqueue *vq, uint64_t base, uint64_t off,
+static int ring_read(const struct virtqueue *vq, enum vq_ring r, uint64_t off,
+		     void *v, size_t len)
+{
+	const uint8_t *host = ring_host(vq, r, off, len, DMA_FROM_GUEST);
+
+	if (host) {
+		memcpy(v, host, len);
+		return 0;
+	}
+	return table_read(vq, ring_base(vq, r), off, v, len);
+}
+
+static int ring_write(const struct virtqueue *vq, enum vq_ring r, uint64_t off,
 		      const void *v, size_t len)
 {
-	uint8_t *host = ring_view(vq, base, off, len, DMA_TO_GUEST);
+	uint64_t base = ring_base(vq, r);
+	uint8_t *host = ring_host(vq, r, off, len, DMA_TO_GUEST);
 
 	if (host) {
 		memcpy(host, v, len);
@@ -141,21 +150,21 @@ static int ring_write(const struct virtqueue *vq, uint64_t base, uint64_t off,
 	return dma_write(vq->dma, base + off, v, len);
 }
 
-static int read16(const struct virtqueue *vq, uint64_t base, uint64_t off,
+static int read16(const struct virtqueue *vq, enum vq_ring r, uint64_t off,
 		  uint16_t *v)
 {
-	return ring_read(vq, base, off, v, sizeof(*v));
+	return ring_read(vq, r, off, v, sizeof(*v));
 }
 
-static int write16(const struct virtqueue *vq, uint64_t base, uint64_t off,
+static int write16(const struct virtqueue *vq, enum vq_ring r, uint64_t off,
 		   uint16_t v)
 {
-	return ring_write(vq, base, off, &v, sizeof(v));
+	return ring_write(vq, r, off, &v, sizeof(v));
 }
 
 static int read_avail_idx(const struct virtqueue *vq, uint16_t *idx)
 {
-	int err = read16(vq, vq->avail, AVAIL_IDX, idx);
+	int err = read16(vq, RING_AVAIL, AVAIL_IDX, idx);
 
 	/* Ring entries are read only after the index that published them. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
@@ -205,7 +214,7 @@ static int read_desc(const struct virtqueue *vq, uint64_t table,
 		memcpy(d, host + (size_t)i * sizeof(*d), sizeof(*d));
 		return 0;
 	}
-	return ring_read(vq, table, (uint64_t)i * sizeof(*d), d, sizeof(*d));
+	return table_read(vq, table, (uint64_t)i * sizeof(*d), d, sizeof(*d));
 }
 
 /*
@@ -279,7 +288,7 @@ enum vq_status vq_pop(struct virtqueue *vq, struct vq_chain *c)
 			return VQ_BROKEN;
 		vq->avail_pending = (uint16_t)(avail_idx - vq->last_avail);
 	}
-	if (read16(vq, vq->avail, AVAIL_RING(vq->last_avail % vq->size),
+	if (read16(vq, RING_AVAIL, AVAIL_RING(vq->last_avail % vq->size),
 		   &head))
 		return VQ_BROKEN;
 	if (head >= vq->size)
@@ -289,7 +298,10 @@ enum vq_status vq_pop(struct virtqueue *vq, struct vq_chain *c)
 	c->nr = c->nr_readable = 0;
 	c->readable_len = c->writable_len = 0;
 	c->indirect = false;
-	if (walk_table(vq, vq->desc, vq->size, head, NULL, c))
+	/* The ring's descriptor table, through its view when it has one. */
+	if (walk_table(vq, vq->desc, vq->size, head,
+		       ring_host(vq, RING_DESC, 0, 16ULL * vq->size,
+				 DMA_FROM_GUEST), c))
 		return VQ_BROKEN;
 	vq->last_avail++;
 	vq->avail_pending--;
@@ -301,13 +313,13 @@ int vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 	struct vring_used_elem e = { head, len };
 
 	refresh_views(vq);
-	if (ring_write(vq, vq->used, USED_RING(vq->used_idx % vq->size), &e,
+	if (ring_write(vq, RING_USED, USED_RING(vq->used_idx % vq->size), &e,
 		       sizeof(e)))
 		return -EFAULT;
 	/* The element must be visible before the index that publishes it. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	vq->used_idx++;
-	return write16(vq, vq->used, USED_IDX, vq->used_idx);
+	return write16(vq, RING_USED, USED_IDX, vq->used_idx);
 }
 
 bool vq_should_notify(struct virtqueue *vq)
@@ -320,13 +332,13 @@ bool vq_should_notify(struct virtqueue *vq)
 	vq->signalled_used = new;
 	vq->signalled_valid = true;
 	if (!vq->event_idx) {
-		if (read16(vq, vq->avail, AVAIL_FLAGS, &flags))
+		if (read16(vq, RING_AVAIL, AVAIL_FLAGS, &flags))
 			return true;
 		return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
 	}
 	if (!valid)
 		return true;
-	if (read16(vq, vq->avail, USED_EVENT(vq), &event))
+	if (read16(vq, RING_AVAIL, USED_EVENT(vq), &event))
 		return true;
 	/* vring_need_event(): did we just cross the driver's used_event? */
 	return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
@@ -337,10 +349,10 @@ int vq_enable_notify(struct virtqueue *vq, bool enable)
 	int err;
 
 	if (vq->event_idx) {
-		err = enable ? write16(vq, vq->used, AVAIL_EVENT(vq),
+		err = enable ? write16(vq, RING_USED, AVAIL_EVENT(vq),
 				       vq->last_avail) : 0;
 	} else {
-		err = write16(vq, vq->used, USED_FLAGS,
+		err = write16(vq, RING_USED, USED_FLAGS,
 			      enable ? 0 : VRING_USED_F_NO_NOTIFY);
 	}
 	/* The driver must see this before we look at avail->idx again. */
