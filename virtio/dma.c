@@ -16,23 +16,19 @@ void dma_space_identity(struct dma_space *s, const struct guest_mem *mem)
 bool dma_view_take(const struct dma_space *s, uint64_t addr, uint64_t len,
 		   struct dma_view *v)
 {
+	unsigned int dirs = DMA_FROM_GUEST | DMA_TO_GUEST;	/* identity */
 	uint64_t gpa = addr;
 
 	memset(v, 0, sizeof(*v));
 	if (!len || addr + len - 1 < addr || !s->mem)
 		return false;
-	if (s->translate) {
-		if (!s->view || s->view(s->opaque, addr, len, &gpa, &v->dirs,
-					&v->gen, &v->seen)) {
-			v->dirs = 0;
-			return false;
-		}
-	} else {
-		v->dirs = DMA_FROM_GUEST | DMA_TO_GUEST;
-	}
+	if (s->translate &&
+	    (!s->view || s->view(s->opaque, addr, len, &gpa, &dirs, &v->gen,
+				 &v->seen)))
+		return false;
 	v->host = guest_mem_ptr(s->mem, gpa, len);
-	if (!v->host)
-		v->dirs = 0;
+	if (v->host)
+		v->dirs = dirs;
 	return v->host != NULL;
 }
 

@@ -82,14 +82,6 @@ struct dma_view {
 bool dma_view_take(const struct dma_space *s, uint64_t addr, uint64_t len,
 		   struct dma_view *v);
 
-/* The view's host address, or NULL if it went stale. */
-static inline uint8_t *dma_view_host(const struct dma_view *v)
-{
-	if (v->gen && __atomic_load_n(v->gen, __ATOMIC_ACQUIRE) != v->seen)
-		return NULL;
-	return v->host;
-}
-
 /*
  * Worth taking again: the translator invalidated it, or invalidated
  * something since it last refused one (it says on which counter).
@@ -97,6 +89,12 @@ static inline uint8_t *dma_view_host(const struct dma_view *v)
 static inline bool dma_view_stale(const struct dma_view *v)
 {
 	return v->gen && __atomic_load_n(v->gen, __ATOMIC_ACQUIRE) != v->seen;
+}
+
+/* The view's host address, or NULL if there is none or it went stale. */
+static inline uint8_t *dma_view_host(const struct dma_view *v)
+{
+	return dma_view_stale(v) ? NULL : v->host;
 }
 
 static inline void dma_hold(const struct dma_space *s)

@@ -40,30 +40,35 @@ void vq_reset(struct virtqueue *vq)
 	vq->dma = dma;
 }
 
-static void ring_bounds(const struct virtqueue *vq, uint64_t base[3],
-			uint64_t len[3])
+/* The rings, as indices of vq->view. */
+enum vq_ring { RING_DESC, RING_AVAIL, RING_USED };
+
+static uint64_t ring_base(const struct virtqueue *vq, enum vq_ring r)
 {
-	base[0] = vq->desc;
-	base[1] = vq->avail;
-	base[2] = vq->used;
-	len[0] = 16ULL * vq->size;
-	len[1] = AVAIL_RING(vq->size) + 2;	/* with used_event */
-	len[2] = USED_RING(vq->size) + 2;	/* with avail_event */
+	return r == RING_DESC ? vq->desc : r == RING_AVAIL ? vq->avail : vq->used;
+}
+
+static uint64_t ring_len(const struct virtqueue *vq, enum vq_ring r)
+{
+	if (r == RING_DESC)
+		return 16ULL * vq->size;
+	if (r == RING_AVAIL)
+		return AVAIL_RING(vq->size) + 2;	/* with used_event */
+	return USED_RING(vq->size) + 2;			/* with avail_event */
 }
 
 void vq_map_rings(struct virtqueue *vq)
 {
-	uint64_t base[3], len[3];
-	unsigned int i;
+	enum vq_ring r;
 
 	memset(vq->view, 0, sizeof(vq->view));
 	if (!vq->dma)
 		return;
-	ring_bounds(vq, base, len);
-	for (i = 0; i < 3; i++) {
-		vq->view[i].base = base[i];
-		vq->view[i].len = len[i];
-		dma_view_take(vq->dma, base[i], len[i], &vq->view[i].dv);
+	for (r = RING_DESC; r <= RING_USED; r++) {
+		vq->view[r].base = ring_base(vq, r);
+		vq->view[r].len = ring_len(vq, r);
+		dma_view_take(vq->dma, vq->view[r].base, vq->view[r].len,
+			      &vq->view[r].dv);
 	}
 }
 
@@ -82,14 +87,6 @@ static void refresh_views(struct virtqueue *vq)
 		if (dma_view_stale(&v->dv))
 			dma_view_take(vq->dma, v->base, v->len, &v->dv);
 	}
-}
-
-/* The rings, as indices of vq->view. */
-enum vq_ring { RING_DESC, RING_AVAIL, RING_USED };
-
-static uint64_t ring_base(const struct virtqueue *vq, enum vq_ring r)
-{
-	return r == RING_DESC ? vq->desc : r == RING_AVAIL ? vq->avail : vq->used;
 }
 
 /*
@@ -300,7 +297,7 @@ enum vq_status vq_pop(struct virtqueue *vq, struct vq_chain *c)
 	c->indirect = false;
 	/* The ring's descriptor table, through its view when it has one. */
 	if (walk_table(vq, vq->desc, vq->size, head,
-		       ring_host(vq, RING_DESC, 0, 16ULL * vq->size,
+		       ring_host(vq, RING_DESC, 0, ring_len(vq, RING_DESC),
 				 DMA_FROM_GUEST), c))
 		return VQ_BROKEN;
 	vq->last_avail++;
