@@ -117,7 +117,8 @@ static int setup(struct iommu_bench *b)
 	dma_space_identity(&b->ident, &b->mem);
 	b->xlate = (struct dma_space){
 		.mem = &b->mem, .translate = viommu_translate,
-		.hold = viommu_hold, .release = viommu_release, .opaque = b->ep,
+		.hold = viommu_hold, .record = viommu_record,
+		.release = viommu_release, .opaque = b->ep,
 	};
 	return 0;
 }

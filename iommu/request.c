@@ -77,34 +77,109 @@ static void domain_put(struct viommu_state *s, struct viommu_domain *d)
 }
 
 /*
- * Wait until no request of the endpoints in @mask (bit N: endpoint N) has
- * mapped buffers in flight. The caller flushed their IOTLB entries first;
- * the fence orders that before reading the holds, as dma_hold()'s atomic
- * add orders a new hold before its first IOTLB read: either that request
- * sees the flush, or we see its hold and wait for it.
+ * What a request must wait for before it completes: every hold of the
+ * endpoints in @all (bit N: endpoint N), and those of the endpoints in
+ * @ranged that noted an access to [start, last].
  */
-static void drain_holds(struct viommu_state *s, uint64_t mask)
-{
-	atomic_thread_fence(memory_order_seq_cst);
-	while (mask) {
-		struct viommu_endpoint *ep = &s->endpoints[__builtin_ctzll(mask)];
+struct drain {
+	uint64_t all, ranged;
+	uint64_t start, last;
+};
 
-		mask &= mask - 1;
-		if (!atomic_load(&ep->holds))
-			continue;
-		pthread_mutex_lock(&s->hold_lock);
-		/*
-		 * Announced before the holds are read again, as a release
-		 * drops its hold before it looks for waiters (both seq_cst):
-		 * either it sees us and signals under the lock, or we see
-		 * its hold gone.
-		 */
-		atomic_fetch_add(&s->hold_waiters, 1);
-		while (atomic_load(&ep->holds))
-			pthread_cond_wait(&s->hold_cond, &s->hold_lock);
-		atomic_fetch_sub(&s->hold_waiters, 1);
-		pthread_mutex_unlock(&s->hold_lock);
+typedef bool (*drained_fn)(struct viommu_endpoint *ep, const void *arg);
+
+/* Sleep until @drained; a release wakes us (see viommu_release()). */
+static void wait_for(struct viommu_state *s, struct viommu_endpoint *ep,
+		     drained_fn drained, const void *arg)
+{
+	if (drained(ep, arg))
+		return;
+	pthread_mutex_lock(&s->hold_lock);
+	/*
+	 * Announced before looking again, as a release ends its hold before
+	 * it looks for waiters (both seq_cst): either it sees us and
+	 * signals under the lock, or we see its hold gone.
+	 */
+	atomic_fetch_add(&s->hold_waiters, 1);
+	while (!drained(ep, arg))
+		pthread_cond_wait(&s->hold_cond, &s->hold_lock);
+	atomic_fetch_sub(&s->hold_waiters, 1);
+	pthread_mutex_unlock(&s->hold_lock);
+}
+
+static bool no_holds(struct viommu_endpoint *ep, const void *arg)
+{
+	return !atomic_load(&ep->holds);
+}
+
+static bool no_unslotted_holds(struct viommu_endpoint *ep, const void *arg)
+{
+	return !atomic_load(&ep->holds_all);
+}
+
+struct slot_seen {
+	unsigned int slot, gen;
+};
+
+static bool slot_moved_on(struct viommu_endpoint *ep, const void *arg)
+{
+	const struct slot_seen *w = arg;
+
+	return __atomic_load_n(&ep->slots[w->slot].gen, __ATOMIC_SEQ_CST) !=
+	       w->gen;
+}
+
+static bool slot_overlaps(const struct viommu_hold_slot *h, uint64_t start,
+			  uint64_t last)
+{
+	unsigned int i, n = __atomic_load_n(&h->nr, __ATOMIC_ACQUIRE);
+
+	for (i = 0; i < n && i < VIOMMU_HOLD_RANGES; i++)
+		if (__atomic_load_n(&h->start[i], __ATOMIC_RELAXED) <= last &&
+		    start <= __atomic_load_n(&h->last[i], __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+/* Wait for the holds of @ep that noted an access to [start, last]. */
+static void drain_range(struct viommu_state *s, struct viommu_endpoint *ep,
+			uint64_t start, uint64_t last)
+{
+	uint64_t live;
+
+	if (!atomic_load(&ep->holds))
+		return;
+	wait_for(s, ep, no_unslotted_holds, NULL);
+	live = atomic_load(&ep->hold_live);
+	while (live) {
+		struct slot_seen w = { .slot = __builtin_ctzll(live) };
+		const struct viommu_hold_slot *h = &ep->slots[w.slot];
+
+		live &= live - 1;
+		/* The generation first: notes read after it are its own. */
+		w.gen = __atomic_load_n(&h->gen, __ATOMIC_ACQUIRE);
+		if (slot_overlaps(h, start, last))
+			wait_for(s, ep, slot_moved_on, &w);
 	}
+}
+
+/*
+ * The caller removed mappings and flushed the IOTLB entries and ring
+ * views they were in; the fence orders that before reading the holds,
+ * as hold_note()'s fence orders a note before its lookup: either that
+ * request's lookup misses, or we see its note and wait for it.
+ */
+static void drain_holds(struct viommu_state *s, const struct drain *dr)
+{
+	uint64_t mask;
+
+	atomic_thread_fence(memory_order_seq_cst);
+	for (mask = dr->all; mask; mask &= mask - 1)
+		wait_for(s, &s->endpoints[__builtin_ctzll(mask)], no_holds,
+			 NULL);
+	for (mask = dr->ranged & ~dr->all; mask; mask &= mask - 1)
+		drain_range(s, &s->endpoints[__builtin_ctzll(mask)], dr->start,
+			    dr->last);
 }
 
 static void detach(struct viommu_state *s, struct viommu_endpoint *ep)
@@ -218,7 +293,7 @@ static uint8_t do_map(struct viommu_state *s, const struct req_map *r)
 }
 
 static uint8_t do_unmap(struct viommu_state *s, const struct req_unmap *r,
-			uint64_t *drain)
+			struct drain *drain)
 {
 	struct viommu_domain *d = domain_get(s, r->domain);
 	int64_t n;
@@ -235,10 +310,14 @@ static uint8_t do_unmap(struct viommu_state *s, const struct req_unmap *r,
 	if (n < 0)
 		return VIRTIO_IOMMU_S_INVAL;
 	if (n) {
-		viommu_iotlb_unmap(s, d, r->virt_start, r->virt_end);
+		/* A ring view has no note: its endpoint drains whole. */
+		drain->all = viommu_iotlb_unmap(s, d, r->virt_start,
+						r->virt_end);
+		drain->ranged = d->endpoints;
+		drain->start = r->virt_start;
+		drain->last = r->virt_end;
 		atomic_fetch_add(&d->stats.unmaps, (uint64_t)n);
 		s->total_unmaps += n;
-		*drain = d->endpoints;
 	}
 	return VIRTIO_IOMMU_S_OK;
 }
@@ -284,7 +363,7 @@ static size_t body_size(uint8_t type)
 
 static uint8_t dispatch(struct viommu_state *s, uint8_t type,
 			const uint8_t *body, uint8_t *out, size_t out_len,
-			uint64_t *drain)
+			struct drain *drain)
 {
 	union {
 		struct req_attach attach;
@@ -302,14 +381,14 @@ static uint8_t dispatch(struct viommu_state *s, uint8_t type,
 
 		/* The endpoint left its old domain's mappings: drain it. */
 		if (st == VIRTIO_IOMMU_S_OK)
-			*drain = 1ULL << ep->id;
+			drain->all = 1ULL << ep->id;
 		return st;
 	}
 	case VIRTIO_IOMMU_T_DETACH: {
 		uint8_t st = do_detach(s, &r.detach);
 
 		if (st == VIRTIO_IOMMU_S_OK)
-			*drain = 1ULL << r.detach.endpoint;
+			drain->all = 1ULL << r.detach.endpoint;
 		return st;
 	}
 	case VIRTIO_IOMMU_T_MAP:
@@ -325,7 +404,7 @@ static uint8_t dispatch(struct viommu_state *s, uint8_t type,
 uint8_t viommu_request(struct viommu_state *s, const uint8_t *in,
 		       size_t in_len, uint8_t *out, size_t out_len)
 {
-	uint64_t drain_mask = 0;
+	struct drain drain = { 0 };
 	uint8_t status, type;
 
 	if (out_len < REQ_TAIL)
@@ -344,15 +423,15 @@ uint8_t viommu_request(struct viommu_state *s, const uint8_t *in,
 		status = VIRTIO_IOMMU_S_INVAL;
 		goto out;
 	}
-	pthread_rwlock_wrlock(&s->lock);
-	status = dispatch(s, type, in + REQ_HEAD, out, out_len, &drain_mask);
-	pthread_rwlock_unlock(&s->lock);
+	srw_write_lock(&s->lock);
+	status = dispatch(s, type, in + REQ_HEAD, out, out_len, &drain);
+	srw_unlock(&s->lock);
 	/*
 	 * The mappings are gone for new accesses; requests that mapped them
 	 * before must finish before this request completes, so that after
 	 * completion nothing can reach memory through them.
 	 */
-	drain_holds(s, drain_mask);
+	drain_holds(s, &drain);
 out:
 	out[out_len - REQ_TAIL] = status;
 	return status;

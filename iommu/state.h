@@ -16,6 +16,7 @@
 
 #include "../virtio/dma.h"
 #include "mapping.h"
+#include "rwlock.h"
 
 /* virtio 1.2, 5.13 */
 #define VIRTIO_IOMMU_F_INPUT_RANGE	0
@@ -116,6 +117,27 @@ struct viommu_watch {
 	uint64_t start, last;
 };
 
+/*
+ * Holds (dma_hold_fn): each request in flight on an endpoint has a slot
+ * where its translations note the IOVA ranges they reached, so that an
+ * UNMAP waits only for the requests that may use what it removes. The
+ * device side writes a slot (one device thread per endpoint, under its
+ * device lock); UNMAP reads it, ordered by seq_cst fences on both sides:
+ * a translation notes its range, then looks the mapping up; an UNMAP
+ * removes the mapping, then reads the notes. Either the lookup misses or
+ * the UNMAP sees the note. More holds than slots count in holds_all, and
+ * an UNMAP in their domain waits for all of those.
+ */
+#define VIOMMU_HOLD_SLOTS	64	/* a bit each in hold_live */
+#define VIOMMU_HOLD_RANGES	4	/* more widen the last one */
+#define VIOMMU_HOLD_ALL		VIOMMU_HOLD_SLOTS	/* the token past them */
+
+struct viommu_hold_slot {
+	unsigned int nr;		/* ranges noted; __atomic_* */
+	unsigned int gen;		/* advanced by each release */
+	uint64_t start[VIOMMU_HOLD_RANGES], last[VIOMMU_HOLD_RANGES];
+};
+
 struct viommu_endpoint {
 	uint32_t id;
 	const char *name;
@@ -126,6 +148,10 @@ struct viommu_endpoint {
 	unsigned int nr_watches;
 	struct viommu_watch watches[VIOMMU_MAX_WATCHES];
 	atomic_uint holds;		/* requests with mapped buffers in flight */
+	atomic_uint holds_all;		/* of them, those without a slot */
+	atomic_uint_fast64_t hold_live;	/* slots in use */
+	int recording;			/* slot that translations note in; -1 */
+	struct viommu_hold_slot *slots;	/* VIOMMU_HOLD_SLOTS of them */
 	/* translations: all but IOTLB hits; see viommu_ep_translations() */
 	struct viommu_counters stats;
 	struct viommu_state *state;
@@ -139,7 +165,7 @@ struct viommu_fault {
 };
 
 struct viommu_state {
-	pthread_rwlock_t lock;		/* domains, endpoints, mappings */
+	struct spin_rwlock lock;	/* domains, endpoints, mappings */
 	struct viommu_domain *domains[VIOMMU_DOMAIN_LAST + 1];
 	struct viommu_endpoint endpoints[VIOMMU_MAX_ENDPOINTS];
 	unsigned int nr_endpoints;
@@ -188,9 +214,13 @@ int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
 /* Called with the state's write lock held, when @ep joins or leaves @d. */
 void viommu_iotlb_join(struct viommu_endpoint *ep);
 void viommu_iotlb_leave(struct viommu_endpoint *ep, struct viommu_domain *d);
-/* Drop every IOTLB entry of @d's endpoints that overlaps [start, last]. */
-void viommu_iotlb_unmap(struct viommu_state *s, struct viommu_domain *d,
-			uint64_t start, uint64_t last);
+/*
+ * Drop every IOTLB entry and ring view of @d's endpoints that overlaps
+ * [start, last]; returns the endpoints whose views it dropped (bit N:
+ * endpoint N).
+ */
+uint64_t viommu_iotlb_unmap(struct viommu_state *s, struct viommu_domain *d,
+			    uint64_t start, uint64_t last);
 /* Translation counts including IOTLB hits (read lock held for a domain). */
 uint64_t viommu_ep_translations(struct viommu_endpoint *ep);
 uint64_t viommu_domain_translations(struct viommu_state *s,
@@ -199,9 +229,10 @@ uint64_t viommu_domain_translations(struct viommu_state *s,
 int viommu_view(void *opaque, uint64_t iova, uint64_t len, uint64_t *gpa,
 		unsigned int *dirs, const unsigned int **gen,
 		unsigned int *seen);
-/* Pin/unpin: an endpoint's request holds mapped host pointers. */
-void viommu_hold(void *opaque);
-void viommu_release(void *opaque);
+/* An endpoint's request holds mapped host pointers: see viommu_hold_slot. */
+int viommu_hold(void *opaque);
+void viommu_record(void *opaque, int token);
+void viommu_release(void *opaque, int token);
 /* Take the oldest queued fault; false if none. */
 bool viommu_fault_pop(struct viommu_state *s, struct viommu_fault *f);
 

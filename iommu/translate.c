@@ -16,7 +16,7 @@
 void viommu_state_init(struct viommu_state *s)
 {
 	memset(s, 0, sizeof(*s));
-	pthread_rwlock_init(&s->lock, NULL);
+	srw_init(&s->lock);
 	pthread_mutex_init(&s->hold_lock, NULL);
 	pthread_cond_init(&s->hold_cond, NULL);
 	pthread_mutex_init(&s->fault_lock, NULL);
@@ -27,7 +27,7 @@ void viommu_state_reset(struct viommu_state *s)
 {
 	unsigned int i;
 
-	pthread_rwlock_wrlock(&s->lock);
+	srw_write_lock(&s->lock);
 	for (i = 0; i < VIOMMU_MAX_ENDPOINTS; i++) {
 		struct viommu_endpoint *ep = &s->endpoints[i];
 
@@ -44,7 +44,7 @@ void viommu_state_reset(struct viommu_state *s)
 	}
 	s->bypass = false;
 	s->allow_mmio = s->allow_bypass_flag = false;
-	pthread_rwlock_unlock(&s->lock);
+	srw_unlock(&s->lock);
 	/* Faults from before the reset would mislead the next driver. */
 	pthread_mutex_lock(&s->fault_lock);
 	s->fault_head = s->fault_tail;
@@ -56,9 +56,10 @@ void viommu_state_destroy(struct viommu_state *s)
 	unsigned int i;
 
 	viommu_state_reset(s);
-	for (i = 1; i <= s->nr_endpoints; i++)
+	for (i = 1; i <= s->nr_endpoints; i++) {
 		pthread_mutex_destroy(&s->endpoints[i].iotlb.lock);
-	pthread_rwlock_destroy(&s->lock);
+		free(s->endpoints[i].slots);
+	}
 	pthread_mutex_destroy(&s->hold_lock);
 	pthread_cond_destroy(&s->hold_cond);
 	pthread_mutex_destroy(&s->fault_lock);
@@ -71,8 +72,12 @@ int viommu_state_add_endpoint(struct viommu_state *s, const char *name)
 	/* Endpoint IDs start at 1: 0 reads as "none" in too many places. */
 	if (s->nr_endpoints + 1 >= VIOMMU_MAX_ENDPOINTS)
 		return -ENOSPC;
-	ep = &s->endpoints[++s->nr_endpoints];
-	ep->id = s->nr_endpoints;
+	ep = &s->endpoints[s->nr_endpoints + 1];
+	ep->slots = calloc(VIOMMU_HOLD_SLOTS, sizeof(*ep->slots));
+	if (!ep->slots)
+		return -ENOMEM;
+	ep->id = ++s->nr_endpoints;
+	ep->recording = -1;
 	pthread_mutex_init(&ep->iotlb.lock, NULL);
 	ep->name = name;
 	ep->present = true;
@@ -210,10 +215,10 @@ void viommu_iotlb_leave(struct viommu_endpoint *ep, struct viommu_domain *d)
 	d->endpoints &= ~(1ULL << ep->id);
 }
 
-void viommu_iotlb_unmap(struct viommu_state *s, struct viommu_domain *d,
-			uint64_t start, uint64_t last)
+uint64_t viommu_iotlb_unmap(struct viommu_state *s, struct viommu_domain *d,
+			    uint64_t start, uint64_t last)
 {
-	uint64_t mask = d->endpoints;
+	uint64_t mask = d->endpoints, viewed = 0;
 
 	while (mask) {
 		struct viommu_endpoint *ep = &s->endpoints[__builtin_ctzll(mask)];
@@ -223,9 +228,12 @@ void viommu_iotlb_unmap(struct viommu_state *s, struct viommu_domain *d,
 		/* Fills run under the read lock: none can change t now. */
 		if (t->flags && t->start <= last && start <= t->last)
 			iotlb_flush(t);
-		if (watched(ep, start, last))
+		if (watched(ep, start, last)) {
 			views_drop(ep);
+			viewed |= 1ULL << ep->id;
+		}
 	}
+	return viewed;
 }
 
 uint64_t viommu_ep_translations(struct viommu_endpoint *ep)
@@ -248,6 +256,32 @@ uint64_t viommu_domain_translations(struct viommu_state *s,
 	return n;
 }
 
+/*
+ * Note [iova, iova + len) in the recording hold before the lookup, then
+ * fence: see viommu_hold_slot. Past the slot's ranges the last one
+ * widens, so it never stops covering what it covered.
+ */
+static void hold_note(struct viommu_endpoint *ep, uint64_t iova, uint64_t len)
+{
+	struct viommu_hold_slot *h = &ep->slots[ep->recording];
+	uint64_t last = len && iova + len - 1 >= iova ? iova + len - 1 :
+							UINT64_MAX;
+	unsigned int n = h->nr;
+
+	if (n < VIOMMU_HOLD_RANGES) {
+		__atomic_store_n(&h->start[n], iova, __ATOMIC_RELAXED);
+		__atomic_store_n(&h->last[n], last, __ATOMIC_RELAXED);
+		__atomic_store_n(&h->nr, n + 1, __ATOMIC_RELEASE);
+	} else {
+		n = VIOMMU_HOLD_RANGES - 1;
+		if (iova < h->start[n])
+			__atomic_store_n(&h->start[n], iova, __ATOMIC_RELAXED);
+		if (last > h->last[n])
+			__atomic_store_n(&h->last[n], last, __ATOMIC_RELAXED);
+	}
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
 int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
 		     enum dma_dir dir, uint64_t *gpa, uint64_t *contig)
 {
@@ -259,12 +293,14 @@ int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
 	uint8_t reason;
 	uint64_t room;
 
+	if (ep->recording >= 0)
+		hold_note(ep, iova, len);
 	/* The fast path: no lock, no shared write but the hit count. */
 	if (iotlb_lookup(&ep->iotlb, iova, need, gpa, &room)) {
 		*contig = len - 1 <= room ? len : room + 1;
 		return 0;
 	}
-	pthread_rwlock_rdlock(&s->lock);
+	srw_read_lock(&s->lock);
 	d = ep->domain;
 	atomic_fetch_add(&ep->stats.translations, 1);
 	if (!d) {
@@ -290,16 +326,16 @@ int viommu_translate(void *opaque, uint64_t iova, uint64_t len,
 	*gpa = m->phys + (iova - m->start);
 	room = m->last - iova;		/* bytes after the first, no overflow */
 	*contig = len - 1 <= room ? len : room + 1;
-	pthread_rwlock_unlock(&s->lock);
+	srw_unlock(&s->lock);
 	return 0;
 
 identity:
-	pthread_rwlock_unlock(&s->lock);
+	srw_unlock(&s->lock);
 	*gpa = iova;
 	*contig = len;
 	return 0;
 fault:
-	pthread_rwlock_unlock(&s->lock);
+	srw_unlock(&s->lock);
 	fault_queue(s, ep, reason, dir, iova);
 	return -EFAULT;
 }
@@ -323,7 +359,7 @@ int viommu_view(void *opaque, uint64_t iova, uint64_t len, uint64_t *gpa,
 
 	if (!len || last < iova)
 		return -EINVAL;
-	pthread_rwlock_wrlock(&s->lock);
+	srw_write_lock(&s->lock);
 	d = ep->domain;
 	/*
 	 * Bypass gets no view: the config's bypass bit can change under an
@@ -341,24 +377,58 @@ int viommu_view(void *opaque, uint64_t iova, uint64_t len, uint64_t *gpa,
 	}
 	*gen = &ep->view_gen;
 	*seen = ep->view_gen;
-	pthread_rwlock_unlock(&s->lock);
+	srw_unlock(&s->lock);
 	return err;
 }
 
-void viommu_hold(void *opaque)
+int viommu_hold(void *opaque)
+{
+	struct viommu_endpoint *ep = opaque;
+	uint64_t free_slots = ~atomic_load(&ep->hold_live);
+	int slot;
+
+	atomic_fetch_add(&ep->holds, 1);
+	if (!free_slots) {
+		atomic_fetch_add(&ep->holds_all, 1);
+		ep->recording = -1;
+		return VIOMMU_HOLD_ALL;
+	}
+	slot = __builtin_ctzll(free_slots);
+	__atomic_store_n(&ep->slots[slot].nr, 0, __ATOMIC_RELAXED);
+	/* Live before any note in it: UNMAP looks at live slots only. */
+	atomic_fetch_or(&ep->hold_live, 1ULL << slot);
+	ep->recording = slot;
+	return slot;
+}
+
+void viommu_record(void *opaque, int token)
 {
 	struct viommu_endpoint *ep = opaque;
 
-	atomic_fetch_add(&ep->holds, 1);
+	ep->recording = token >= 0 && token < VIOMMU_HOLD_SLOTS ? token : -1;
 }
 
-void viommu_release(void *opaque)
+void viommu_release(void *opaque, int token)
 {
 	struct viommu_endpoint *ep = opaque;
 	struct viommu_state *s = ep->state;
 
-	if (atomic_fetch_sub(&ep->holds, 1) != 1 ||
-	    !atomic_load(&s->hold_waiters))
+	if (ep->recording == token)
+		ep->recording = -1;
+	if (token == VIOMMU_HOLD_ALL) {
+		atomic_fetch_sub(&ep->holds_all, 1);
+	} else if (token >= 0 && token < VIOMMU_HOLD_SLOTS) {
+		struct viommu_hold_slot *h = &ep->slots[token];
+
+		/* A new generation: whoever waits on the old one may go. */
+		__atomic_store_n(&h->gen, h->gen + 1, __ATOMIC_SEQ_CST);
+		atomic_fetch_and(&ep->hold_live, ~(1ULL << token));
+	} else {
+		return;
+	}
+	/* Waiters may wait for this slot, not only for the last hold. */
+	atomic_fetch_sub(&ep->holds, 1);
+	if (!atomic_load(&s->hold_waiters))
 		return;
 	/* Under the lock: a waiter between its check and its sleep holds it. */
 	pthread_mutex_lock(&s->hold_lock);

@@ -242,12 +242,12 @@ static int viommu_activate(struct virtio_dev *vdev)
 {
 	struct viommu *v = vdev->priv;
 
-	pthread_rwlock_wrlock(&v->st.lock);
+	srw_write_lock(&v->st.lock);
 	v->st.allow_mmio = virtio_has_feature(vdev, VIRTIO_IOMMU_F_MMIO);
 	v->st.allow_bypass_flag = virtio_has_feature(vdev,
 						VIRTIO_IOMMU_F_BYPASS_CONFIG);
 	v->st.bypass = v->st.allow_bypass_flag && v->config.bypass;
-	pthread_rwlock_unlock(&v->st.lock);
+	srw_unlock(&v->st.lock);
 	return 0;
 }
 
@@ -270,9 +270,9 @@ static void viommu_config_write(struct virtio_dev *vdev, uint32_t offset,
 	    !virtio_has_feature(vdev, VIRTIO_IOMMU_F_BYPASS_CONFIG))
 		return;
 	v->config.bypass = data[0] ? 1 : 0;
-	pthread_rwlock_wrlock(&v->st.lock);
+	srw_write_lock(&v->st.lock);
 	v->st.bypass = v->config.bypass;
-	pthread_rwlock_unlock(&v->st.lock);
+	srw_unlock(&v->st.lock);
 }
 
 static const struct virtio_dev_ops viommu_ops = {
@@ -369,6 +369,7 @@ int viommu_add_endpoint(struct viommu *v, struct virtio_dev *vdev)
 	vdev->dma.mem = v->vdev.dma.mem ? v->vdev.dma.mem : vdev->dma.mem;
 	vdev->dma.translate = viommu_translate;
 	vdev->dma.hold = viommu_hold;
+	vdev->dma.record = viommu_record;
 	vdev->dma.release = viommu_release;
 	vdev->dma.view = viommu_view;
 	vdev->dma.opaque = ep;
@@ -419,7 +420,7 @@ void viommu_print_stats(struct viommu *v, FILE *f)
 	struct viommu_state *s = &v->st;
 	unsigned int i;
 
-	pthread_rwlock_rdlock(&s->lock);
+	srw_read_lock(&s->lock);
 	fprintf(f, "iovm: iommu: total maps %llu unmaps %llu, fault events sent %llu, dropped %llu\n",
 		(unsigned long long)s->total_maps,
 		(unsigned long long)s->total_unmaps,
@@ -454,5 +455,5 @@ void viommu_print_stats(struct viommu *v, FILE *f)
 			(unsigned long long)atomic_load(&ep->iotlb.misses));
 		fputc('\n', f);
 	}
-	pthread_rwlock_unlock(&s->lock);
+	srw_unlock(&s->lock);
 }

@@ -126,6 +126,8 @@ static void blk_finish(struct blk_dev *b, struct blk_req *r, uint8_t status)
 
 	blk_count(b, r, status);
 	b->busy[r->head] = false;
+	/* The status byte and the used ring, translated under the hold. */
+	dma_hold_record(&b->vdev.dma, r->hold);
 	if (r->has_status) {
 		if (dma_write(&b->vdev.dma, r->status_addr, &status, 1) == 0)
 			used = 1;
@@ -142,7 +144,7 @@ static void blk_finish(struct blk_dev *b, struct blk_req *r, uint8_t status)
 	 * Released any earlier, an UNMAP could complete between the used
 	 * ring's translation and its write.
 	 */
-	dma_release(&b->vdev.dma);
+	dma_release(&b->vdev.dma, r->hold);
 }
 
 static uint8_t blk_fallocate(struct blk_dev *b, const struct blk_req *r)
@@ -284,7 +286,7 @@ static void blk_reap(struct blk_dev *b, bool complete)
 						      VIRTIO_BLK_S_IOERR);
 			} else {
 				b->busy[r->head] = false;
-				dma_release(&b->vdev.dma);
+				dma_release(&b->vdev.dma, r->hold);
 			}
 		}
 	}
@@ -338,13 +340,18 @@ static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
 			virtio_needs_reset(vdev, "a request's head was reused while in flight");
 			break;
 		}
-		/* Held from before the first translation to completion. */
-		dma_hold(&vdev->dma);
+		/*
+		 * Held from before the first translation to completion; the
+		 * buffers' translations are recorded in it, so that an UNMAP
+		 * waits for this request only if it removes one of them.
+		 */
+		r->hold = dma_hold(&vdev->dma);
 		p = blk_req_parse(&b->chain, &vdev->dma, &b->geo, r);
 		if (b->disk.test_bogus_sector >= 0 && p == BLK_EXECUTE &&
 		    r->type == VIRTIO_BLK_T_IN &&
 		    r->sector == (uint64_t)b->disk.test_bogus_sector)
 			p = blk_test_bogus_iova(b, r);
+		dma_hold_record(&vdev->dma, DMA_NO_HOLD);
 		switch (p) {
 		case BLK_EXECUTE:
 			if (blk_prepare(b, r, &b->iocbs[r->head])) {
@@ -356,7 +363,7 @@ static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
 			blk_finish(b, r, r->status);
 			break;
 		case BLK_DROP:
-			dma_release(&vdev->dma);
+			dma_release(&vdev->dma, r->hold);
 			virtio_push(vdev, vq, r->head, 0);
 			break;
 		}

@@ -49,6 +49,7 @@ struct blk_range {
 
 struct blk_req {
 	uint16_t head;
+	int hold;			/* dma_hold()'s token, while in flight */
 	uint32_t type;
 	uint64_t sector;
 	uint64_t status_addr;		/* device address of the status byte */

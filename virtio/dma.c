@@ -8,7 +8,9 @@ void dma_space_identity(struct dma_space *s, const struct guest_mem *mem)
 {
 	s->mem = mem;
 	s->translate = NULL;
-	s->hold = s->release = NULL;
+	s->hold = NULL;
+	s->record = NULL;
+	s->release = NULL;
 	s->view = NULL;
 	s->opaque = NULL;
 }

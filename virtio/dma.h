@@ -34,12 +34,20 @@ typedef int (*dma_translate_fn)(void *opaque, uint64_t addr, uint64_t len,
 				uint64_t *contig);
 
 /*
- * Hold/release bracket the life of a request whose buffers were mapped:
- * from before the first translation until the device is done with the
- * host pointers. The IOMMU waits for holds to drain before it completes
- * an UNMAP or DETACH, so no access through a removed mapping outlives it.
+ * Holds bracket the life of a request whose buffers were mapped: from
+ * before its first translation until the device is done with the host
+ * pointers. While a hold records, the translator notes every range it
+ * translates; an UNMAP waits for the holds that reached what it removes
+ * (a DETACH for all of the endpoint's) before it completes, so no access
+ * through a removed mapping outlives it, and requests elsewhere in the
+ * IOVA space do not delay it. A hold returns a token for the other two.
  */
-typedef void (*dma_hold_fn)(void *opaque);
+#define DMA_NO_HOLD	(-1)
+
+typedef int (*dma_hold_fn)(void *opaque);
+/* Record translations into @token's hold from now on; DMA_NO_HOLD: stop. */
+typedef void (*dma_record_fn)(void *opaque, int token);
+typedef void (*dma_release_fn)(void *opaque, int token);
 
 /*
  * A translator's long-lived view of [addr, addr + len), for memory a
@@ -56,7 +64,9 @@ typedef int (*dma_view_fn)(void *opaque, uint64_t addr, uint64_t len,
 struct dma_space {
 	const struct guest_mem *mem;
 	dma_translate_fn translate;	/* NULL: identity */
-	dma_hold_fn hold, release;	/* NULL with identity */
+	dma_hold_fn hold;		/* these three NULL with identity */
+	dma_record_fn record;
+	dma_release_fn release;
 	dma_view_fn view;		/* NULL: no views through translate */
 	void *opaque;
 };
@@ -97,16 +107,27 @@ static inline uint8_t *dma_view_host(const struct dma_view *v)
 	return dma_view_stale(v) ? NULL : v->host;
 }
 
-static inline void dma_hold(const struct dma_space *s)
+/*
+ * Start holding a request's translations; they are recorded until
+ * dma_hold_record(DMA_NO_HOLD). Returns the token for the two below.
+ */
+static inline int dma_hold(const struct dma_space *s)
 {
-	if (s->hold)
-		s->hold(s->opaque);
+	return s->hold ? s->hold(s->opaque) : DMA_NO_HOLD;
 }
 
-static inline void dma_release(const struct dma_space *s)
+/* Resume recording into @token's hold, or stop with DMA_NO_HOLD. */
+static inline void dma_hold_record(const struct dma_space *s, int token)
+{
+	if (s->record)
+		s->record(s->opaque, token);
+}
+
+/* Done with everything @token's hold translated; recording stops. */
+static inline void dma_release(const struct dma_space *s, int token)
 {
 	if (s->release)
-		s->release(s->opaque);
+		s->release(s->opaque, token);
 }
 
 void dma_space_identity(struct dma_space *s, const struct guest_mem *mem);

@@ -71,6 +71,7 @@ static int setup(void **state)
 			.mem = &f->mem,
 			.translate = viommu_translate,
 			.hold = viommu_hold,
+			.record = viommu_record,
 			.release = viommu_release,
 			.opaque = &f->s.endpoints[id],
 		};
@@ -1219,6 +1220,8 @@ static void test_view_exact(void **state)
 
 struct holder {
 	struct viommu_endpoint *ep;
+	int token;
+	unsigned int others;		/* holds on ep besides ours */
 	unsigned int delay_ms;
 	atomic_bool released;
 	/* For the watchdog variant: the main thread is done, stop early. */
@@ -1227,16 +1230,27 @@ struct holder {
 	bool done;
 };
 
+/*
+ * Hold @ep as a request in flight would, its buffer at IOVA @note (0:
+ * none) translated under the hold, then recording stopped.
+ */
 static void holder_init(struct holder *h, struct viommu_endpoint *ep,
-			unsigned int delay_ms)
+			unsigned int delay_ms, uint64_t note)
 {
+	uint64_t gpa, contig;
+
 	memset(h, 0, sizeof(*h));
 	h->ep = ep;
+	h->others = atomic_load(&ep->holds);
 	h->delay_ms = delay_ms;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
 	/* Held before the thread exists, so the order is not a race. */
-	viommu_hold(ep);
+	h->token = viommu_hold(ep);
+	if (note)
+		assert_int_equal(viommu_translate(ep, note, 64, DMA_TO_GUEST,
+						  &gpa, &contig), 0);
+	viommu_record(ep, DMA_NO_HOLD);
 }
 
 /* Keep the hold for delay_ms (or until told to stop), then release it. */
@@ -1259,7 +1273,7 @@ static void *holder_fn(void *arg)
 	pthread_mutex_unlock(&h->lock);
 	/* Flag first: whoever sees the hold gone must see the flag too. */
 	atomic_store(&h->released, true);
-	viommu_release(h->ep);
+	viommu_release(h->ep, h->token);
 	return NULL;
 }
 
@@ -1272,7 +1286,7 @@ static void holder_finish(struct holder *h, pthread_t t)
 	assert_int_equal(pthread_join(t, NULL), 0);
 	pthread_mutex_destroy(&h->lock);
 	pthread_cond_destroy(&h->cond);
-	assert_int_equal(atomic_load(&h->ep->holds), 0);
+	assert_int_equal(atomic_load(&h->ep->holds), h->others);
 }
 
 static double now_ms(void)
@@ -1296,7 +1310,7 @@ static void assert_waits_for_hold(struct fixture *f, const uint8_t *req,
 	bool released;
 	uint8_t st;
 
-	holder_init(&h, &f->s.endpoints[1], 100);
+	holder_init(&h, &f->s.endpoints[1], 100, 0x10000);
 	start = now_ms();
 	assert_int_equal(pthread_create(&t, NULL, holder_fn, &h), 0);
 	st = submit(f, req, len);
@@ -1369,7 +1383,7 @@ static void test_unmap_ignores_other_endpoints(void **state)
 	assert_int_equal(attach(f, 2, 2, 0), S_OK);
 	assert_int_equal(map(f, 1, 0x10000, 0x10fff, 0x3000, RW), S_OK);
 	assert_int_equal(map(f, 2, 0x10000, 0x10fff, 0x3000, RW), S_OK);
-	holder_init(&h, &f->s.endpoints[2], 5000);
+	holder_init(&h, &f->s.endpoints[2], 5000, 0x10000);
 	assert_int_equal(pthread_create(&t, NULL, holder_fn, &h), 0);
 	st = unmap(f, 1, 0x10000, 0x10fff);
 	released = atomic_load(&h.released);
@@ -1377,6 +1391,64 @@ static void test_unmap_ignores_other_endpoints(void **state)
 	assert_int_equal(st, S_OK);
 	assert_false(released);
 	assert_int_equal(nr_maps(f, 2), 1);
+}
+
+/*
+ * A request that holds another mapping of the domain, or translated this
+ * one only after it stopped recording, does not delay an UNMAP either.
+ */
+static void test_unmap_ignores_other_ranges(void **state)
+{
+	struct fixture *f = *state;
+	struct viommu_endpoint *ep = &f->s.endpoints[1];
+	uint64_t gpa, contig;
+	struct holder h;
+	pthread_t t;
+	bool released;
+	uint8_t st;
+	int late;
+
+	assert_int_equal(attach(f, 1, 1, 0), S_OK);
+	assert_int_equal(map(f, 1, 0x10000, 0x10fff, 0x3000, RW), S_OK);
+	assert_int_equal(map(f, 1, 0x20000, 0x20fff, 0x4000, RW), S_OK);
+	holder_init(&h, ep, 5000, 0x20000);
+	late = viommu_hold(ep);
+	viommu_record(ep, DMA_NO_HOLD);
+	assert_int_equal(viommu_translate(ep, 0x10000, 64, DMA_TO_GUEST, &gpa,
+					  &contig), 0);
+	assert_int_equal(pthread_create(&t, NULL, holder_fn, &h), 0);
+	st = unmap(f, 1, 0x10000, 0x10fff);
+	released = atomic_load(&h.released);
+	viommu_release(ep, late);
+	holder_finish(&h, t);
+	assert_int_equal(st, S_OK);
+	assert_false(released);
+	assert_int_equal(nr_maps(f, 1), 1);
+}
+
+/*
+ * More requests in flight than an endpoint has slots: the ones without
+ * a slot noted nothing, so an UNMAP in their domain waits for them all.
+ */
+static void test_unmap_waits_for_unslotted(void **state)
+{
+	struct fixture *f = *state;
+	struct viommu_endpoint *ep = &f->s.endpoints[1];
+	int tokens[VIOMMU_HOLD_SLOTS], i;
+	uint8_t b[UNMAP_LEN];
+
+	assert_int_equal(attach(f, 1, 1, 0), S_OK);
+	assert_int_equal(map(f, 1, 0x10000, 0x10fff, 0x3000, RW), S_OK);
+	for (i = 0; i < VIOMMU_HOLD_SLOTS; i++) {
+		tokens[i] = viommu_hold(ep);
+		assert_int_equal(tokens[i], i);
+	}
+	/* The holder's own hold is the one past the slots. */
+	assert_waits_for_hold(f, b, mk_unmap(b, 1, 0x10000, 0x10fff));
+	for (i = 0; i < VIOMMU_HOLD_SLOTS; i++)
+		viommu_release(ep, tokens[i]);
+	assert_int_equal(atomic_load(&ep->holds), 0);
+	assert_int_equal(atomic_load(&ep->hold_live), 0);
 }
 
 /*
@@ -1402,7 +1474,8 @@ static void *racer_fn(void *arg)
 	int spin;
 
 	while (!atomic_load(&r->stop)) {
-		viommu_hold(ep);
+		int token = viommu_hold(ep);
+
 		if (!viommu_translate(ep, RACE_IOVA + 8, 8, DMA_TO_GUEST, &gpa,
 				      &contig)) {
 			atomic_store(&r->using, true);
@@ -1414,7 +1487,7 @@ static void *racer_fn(void *arg)
 			atomic_store(&r->using, false);
 			atomic_fetch_add(&r->hits, 1);
 		}
-		viommu_release(ep);
+		viommu_release(ep, token);
 	}
 	return NULL;
 }
@@ -1508,6 +1581,8 @@ int main(void)
 		T(test_unmap_waits_for_inflight),
 		T(test_detach_waits_for_inflight),
 		T(test_attach_move_waits_for_inflight),
+		T(test_unmap_ignores_other_ranges),
+		T(test_unmap_waits_for_unslotted),
 		T(test_unmap_ignores_other_endpoints),
 		T(test_unmap_races_dma),
 	};
