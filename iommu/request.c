@@ -109,7 +109,7 @@ static void wait_for(struct viommu_state *s, struct viommu_endpoint *ep,
 
 static bool no_holds(struct viommu_endpoint *ep, const void *arg)
 {
-	return !atomic_load(&ep->holds);
+	return !viommu_holds(ep);
 }
 
 static bool no_unslotted_holds(struct viommu_endpoint *ep, const void *arg)
@@ -147,7 +147,7 @@ static void drain_range(struct viommu_state *s, struct viommu_endpoint *ep,
 {
 	uint64_t live;
 
-	if (!atomic_load(&ep->holds))
+	if (!viommu_holds(ep))
 		return;
 	wait_for(s, ep, no_unslotted_holds, NULL);
 	live = atomic_load(&ep->hold_live);

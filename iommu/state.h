@@ -147,8 +147,7 @@ struct viommu_endpoint {
 	unsigned int view_gen;		/* __atomic_*: read lock-free */
 	unsigned int nr_watches;
 	struct viommu_watch watches[VIOMMU_MAX_WATCHES];
-	atomic_uint holds;		/* requests with mapped buffers in flight */
-	atomic_uint holds_all;		/* of them, those without a slot */
+	atomic_uint holds_all;		/* holds without a slot */
 	atomic_uint_fast64_t hold_live;	/* slots in use */
 	int recording;			/* slot that translations note in; -1 */
 	struct viommu_hold_slot *slots;	/* VIOMMU_HOLD_SLOTS of them */
@@ -229,6 +228,13 @@ uint64_t viommu_domain_translations(struct viommu_state *s,
 int viommu_view(void *opaque, uint64_t iova, uint64_t len, uint64_t *gpa,
 		unsigned int *dirs, const unsigned int **gen,
 		unsigned int *seen);
+/* Requests of @ep with mapped buffers in flight: slots in use, and the rest. */
+static inline unsigned int viommu_holds(struct viommu_endpoint *ep)
+{
+	return (unsigned int)__builtin_popcountll(atomic_load(&ep->hold_live)) +
+	       atomic_load(&ep->holds_all);
+}
+
 /* An endpoint's request holds mapped host pointers: see viommu_hold_slot. */
 int viommu_hold(void *opaque);
 void viommu_record(void *opaque, int token);

@@ -387,7 +387,6 @@ int viommu_hold(void *opaque)
 	uint64_t free_slots = ~atomic_load(&ep->hold_live);
 	int slot;
 
-	atomic_fetch_add(&ep->holds, 1);
 	if (!free_slots) {
 		atomic_fetch_add(&ep->holds_all, 1);
 		ep->recording = -1;
@@ -395,7 +394,10 @@ int viommu_hold(void *opaque)
 	}
 	slot = __builtin_ctzll(free_slots);
 	__atomic_store_n(&ep->slots[slot].nr, 0, __ATOMIC_RELAXED);
-	/* Live before any note in it: UNMAP looks at live slots only. */
+	/*
+	 * Live, and so counted by viommu_holds(), before any note or lookup
+	 * (seq_cst): a DETACH sees the hold, or this request sees the DETACH.
+	 */
 	atomic_fetch_or(&ep->hold_live, 1ULL << slot);
 	ep->recording = slot;
 	return slot;
@@ -427,7 +429,6 @@ void viommu_release(void *opaque, int token)
 		return;
 	}
 	/* Waiters may wait for this slot, not only for the last hold. */
-	atomic_fetch_sub(&ep->holds, 1);
 	if (!atomic_load(&s->hold_waiters))
 		return;
 	/* Under the lock: a waiter between its check and its sleep holds it. */

@@ -157,7 +157,7 @@ static void check_state(uint32_t named, bool all)
 		const struct viommu_endpoint *ep = &st.endpoints[i];
 
 		fuzz_assert(ep->present && ep->id == i);
-		fuzz_assert(atomic_load(&ep->holds) == 0);
+		fuzz_assert(viommu_holds(ep) == 0);
 		d = ep->domain;
 		if (!d)
 			continue;
