@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "../log.h"
 #include "state.h"
 
 struct req_attach {
@@ -88,12 +90,23 @@ struct drain {
 
 typedef bool (*drained_fn)(struct viommu_endpoint *ep, const void *arg);
 
+/*
+ * A wait this long holds up the guest's vCPU that sent the request: say
+ * so, once, naming the endpoint, so a stuck backend shows where it is.
+ */
+#define DRAIN_WARN_SECONDS	10
+
 /* Sleep until @drained; a release wakes us (see viommu_release()). */
 static void wait_for(struct viommu_state *s, struct viommu_endpoint *ep,
 		     drained_fn drained, const void *arg)
 {
+	struct timespec warn_at;
+	bool warned = false;
+
 	if (drained(ep, arg))
 		return;
+	clock_gettime(CLOCK_REALTIME, &warn_at);
+	warn_at.tv_sec += DRAIN_WARN_SECONDS;
 	pthread_mutex_lock(&s->hold_lock);
 	/*
 	 * Announced before looking again, as a release ends its hold before
@@ -101,15 +114,18 @@ static void wait_for(struct viommu_state *s, struct viommu_endpoint *ep,
 	 * signals under the lock, or we see its hold gone.
 	 */
 	atomic_fetch_add(&s->hold_waiters, 1);
-	while (!drained(ep, arg))
-		pthread_cond_wait(&s->hold_cond, &s->hold_lock);
+	while (!drained(ep, arg)) {
+		if (warned) {
+			pthread_cond_wait(&s->hold_cond, &s->hold_lock);
+		} else if (pthread_cond_timedwait(&s->hold_cond, &s->hold_lock,
+						  &warn_at) == ETIMEDOUT) {
+			pr_warn("iommu: endpoint %u (%s): a request has waited %d s for the DMA in flight through what it removes",
+				ep->id, ep->name, DRAIN_WARN_SECONDS);
+			warned = true;
+		}
+	}
 	atomic_fetch_sub(&s->hold_waiters, 1);
 	pthread_mutex_unlock(&s->hold_lock);
-}
-
-static bool no_holds(struct viommu_endpoint *ep, const void *arg)
-{
-	return !viommu_holds(ep);
 }
 
 static bool no_unslotted_holds(struct viommu_endpoint *ep, const void *arg)
@@ -141,26 +157,34 @@ static bool slot_overlaps(const struct viommu_hold_slot *h, uint64_t start,
 	return false;
 }
 
-/* Wait for the holds of @ep that noted an access to [start, last]. */
-static void drain_range(struct viommu_state *s, struct viommu_endpoint *ep,
-			uint64_t start, uint64_t last)
+/*
+ * Wait for the requests holding @ep's slots now, all of them or (@all
+ * false) those that noted an access to [start, last]. A slot's generation
+ * is odd while a request holds it: one read of it says both whether the
+ * slot is held and which hold to wait for. A slot found free is skipped,
+ * whatever its notes say: they are a released request's. A slot released
+ * and taken again since is a newer request's; waiting for it too is
+ * harmless.
+ */
+static void drain_slots(struct viommu_state *s, struct viommu_endpoint *ep,
+			bool all, uint64_t start, uint64_t last)
 {
-	uint64_t live;
+	uint64_t live = atomic_load(&ep->hold_live);
 
-	if (!viommu_holds(ep))
-		return;
-	wait_for(s, ep, no_unslotted_holds, NULL);
-	live = atomic_load(&ep->hold_live);
 	while (live) {
 		struct slot_seen w = { .slot = __builtin_ctzll(live) };
 		const struct viommu_hold_slot *h = &ep->slots[w.slot];
 
 		live &= live - 1;
 		/* The generation first: notes read after it are its own. */
-		w.gen = __atomic_load_n(&h->gen, __ATOMIC_ACQUIRE);
-		if (slot_overlaps(h, start, last))
+		w.gen = __atomic_load_n(&h->gen, __ATOMIC_SEQ_CST);
+		if (!(w.gen & 1))
+			continue;
+		if (all || slot_overlaps(h, start, last))
 			wait_for(s, ep, slot_moved_on, &w);
 	}
+	/* Holds without a slot noted nothing: any of them may be one. */
+	wait_for(s, ep, no_unslotted_holds, NULL);
 }
 
 /*
@@ -175,11 +199,11 @@ static void drain_holds(struct viommu_state *s, const struct drain *dr)
 
 	atomic_thread_fence(memory_order_seq_cst);
 	for (mask = dr->all; mask; mask &= mask - 1)
-		wait_for(s, &s->endpoints[__builtin_ctzll(mask)], no_holds,
-			 NULL);
+		drain_slots(s, &s->endpoints[__builtin_ctzll(mask)], true, 0,
+			    UINT64_MAX);
 	for (mask = dr->ranged & ~dr->all; mask; mask &= mask - 1)
-		drain_range(s, &s->endpoints[__builtin_ctzll(mask)], dr->start,
-			    dr->last);
+		drain_slots(s, &s->endpoints[__builtin_ctzll(mask)], false,
+			    dr->start, dr->last);
 }
 
 static void detach(struct viommu_state *s, struct viommu_endpoint *ep)

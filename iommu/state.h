@@ -125,8 +125,11 @@ struct viommu_watch {
  * device lock); UNMAP reads it, ordered by seq_cst fences on both sides:
  * a translation notes its range, then looks the mapping up; an UNMAP
  * removes the mapping, then reads the notes. Either the lookup misses or
- * the UNMAP sees the note. More holds than slots count in holds_all, and
- * an UNMAP in their domain waits for all of those.
+ * the UNMAP sees the note. A slot's generation is odd while it is held,
+ * so a waiter tells a held slot from one whose request is gone (its notes
+ * stay behind) and waits for that hold only, never for a next one. More
+ * holds than slots count in holds_all, and an UNMAP in their domain waits
+ * for all of those.
  */
 #define VIOMMU_HOLD_SLOTS	64	/* a bit each in hold_live */
 #define VIOMMU_HOLD_RANGES	4	/* more widen the last one */
@@ -134,7 +137,7 @@ struct viommu_watch {
 
 struct viommu_hold_slot {
 	unsigned int nr;		/* ranges noted; __atomic_* */
-	unsigned int gen;		/* advanced by each release */
+	unsigned int gen;		/* odd while held: +1 at hold, release */
 	uint64_t start[VIOMMU_HOLD_RANGES], last[VIOMMU_HOLD_RANGES];
 };
 

@@ -385,6 +385,7 @@ int viommu_hold(void *opaque)
 {
 	struct viommu_endpoint *ep = opaque;
 	uint64_t free_slots = ~atomic_load(&ep->hold_live);
+	struct viommu_hold_slot *h;
 	int slot;
 
 	if (!free_slots) {
@@ -393,11 +394,14 @@ int viommu_hold(void *opaque)
 		return VIOMMU_HOLD_ALL;
 	}
 	slot = __builtin_ctzll(free_slots);
-	__atomic_store_n(&ep->slots[slot].nr, 0, __ATOMIC_RELAXED);
+	h = &ep->slots[slot];
+	__atomic_store_n(&h->nr, 0, __ATOMIC_RELAXED);
 	/*
-	 * Live, and so counted by viommu_holds(), before any note or lookup
-	 * (seq_cst): a DETACH sees the hold, or this request sees the DETACH.
+	 * Held (an odd generation) before any note or lookup, seq_cst: a
+	 * DETACH sees the hold, or this request sees the DETACH. The bit in
+	 * hold_live only finds free slots and counts them.
 	 */
+	__atomic_store_n(&h->gen, h->gen + 1, __ATOMIC_SEQ_CST);
 	atomic_fetch_or(&ep->hold_live, 1ULL << slot);
 	ep->recording = slot;
 	return slot;
@@ -422,7 +426,7 @@ void viommu_release(void *opaque, int token)
 	} else if (token >= 0 && token < VIOMMU_HOLD_SLOTS) {
 		struct viommu_hold_slot *h = &ep->slots[token];
 
-		/* A new generation: whoever waits on the old one may go. */
+		/* Even again: whoever waits on this hold may go. */
 		__atomic_store_n(&h->gen, h->gen + 1, __ATOMIC_SEQ_CST);
 		atomic_fetch_and(&ep->hold_live, ~(1ULL << token));
 	} else {

@@ -1451,6 +1451,121 @@ static void test_unmap_waits_for_unslotted(void **state)
 	assert_int_equal(atomic_load(&ep->hold_live), 0);
 }
 
+/* A request sent from a thread of its own, as a vCPU would send it. */
+struct bg_request {
+	struct fixture *f;
+	uint8_t req[UNMAP_LEN > DETACH_LEN ? UNMAP_LEN : DETACH_LEN];
+	size_t len;
+	uint8_t status;
+	atomic_bool done;
+	pthread_t thread;
+};
+
+static void *bg_request_fn(void *arg)
+{
+	struct bg_request *b = arg;
+
+	b->status = submit(b->f, b->req, b->len);
+	atomic_store(&b->done, true);
+	return NULL;
+}
+
+/* Start it once a request is built into b->req; returns when it waits. */
+static void bg_request_start(struct bg_request *b)
+{
+	assert_int_equal(pthread_create(&b->thread, NULL, bg_request_fn, b),
+			 0);
+	while (!atomic_load(&b->f->s.hold_waiters))
+		sched_yield();
+}
+
+/* Wait up to @ms for @flag; false if it never came. */
+static bool wait_flag(atomic_bool *flag, double ms)
+{
+	double until = now_ms() + ms;
+
+	while (!atomic_load(flag) && now_ms() < until)
+		sched_yield();
+	return atomic_load(flag);
+}
+
+/*
+ * Two requests in flight through the range an UNMAP removes, released in
+ * the opposite order to the one the UNMAP waits for them in: it waits for
+ * the first slot's request while the second one's is released, then must
+ * see that the second slot's request is already gone. (It once waited for
+ * that slot's *next* release, which never came while the guest's only
+ * vCPU was the one blocked in the UNMAP: make demo-vfio hung there.)
+ */
+static void test_unmap_holds_released_out_of_order(void **state)
+{
+	struct fixture *f = *state;
+	struct viommu_endpoint *ep = &f->s.endpoints[1];
+	struct bg_request u = { .f = f };
+	uint64_t gpa, contig;
+	int first, second, rescue[2];
+	bool finished;
+
+	assert_int_equal(attach(f, 1, 1, 0), S_OK);
+	assert_int_equal(map(f, 1, 0x10000, 0x10fff, 0x3000, RW), S_OK);
+	first = viommu_hold(ep);
+	assert_int_equal(viommu_translate(ep, 0x10000, 64, DMA_TO_GUEST, &gpa,
+					  &contig), 0);
+	second = viommu_hold(ep);
+	assert_int_equal(viommu_translate(ep, 0x10800, 64, DMA_TO_GUEST, &gpa,
+					  &contig), 0);
+	viommu_record(ep, DMA_NO_HOLD);
+	assert_int_equal(first, 0);
+	assert_int_equal(second, 1);
+	/* The UNMAP sleeps on the first slot's request. */
+	u.len = mk_unmap(u.req, 1, 0x10000, 0x10fff);
+	bg_request_start(&u);
+	viommu_release(ep, second);
+	assert_false(atomic_load(&u.done));
+	viommu_release(ep, first);
+	finished = wait_flag(&u.done, 5000);
+	if (!finished) {
+		/* Unstick it before failing: new holds on both slots, gone. */
+		rescue[0] = viommu_hold(ep);
+		rescue[1] = viommu_hold(ep);
+		viommu_release(ep, rescue[0]);
+		viommu_release(ep, rescue[1]);
+	}
+	assert_int_equal(pthread_join(u.thread, NULL), 0);
+	assert_true(finished);
+	assert_int_equal(u.status, S_OK);
+	assert_int_equal(nr_maps(f, 1), 0);
+}
+
+/*
+ * DETACH waits for the requests in flight when it ran, not for a moment
+ * when the endpoint has none: a device that keeps taking new holds (a
+ * guest with other vCPUs still submitting) must not starve it.
+ */
+static void test_detach_ignores_later_holds(void **state)
+{
+	struct fixture *f = *state;
+	struct viommu_endpoint *ep = &f->s.endpoints[1];
+	struct bg_request d = { .f = f };
+	int before, after;
+	bool finished;
+
+	assert_int_equal(attach(f, 1, 1, 0), S_OK);
+	before = viommu_hold(ep);
+	viommu_record(ep, DMA_NO_HOLD);
+	d.len = mk_detach(d.req, 1, 1);
+	bg_request_start(&d);
+	after = viommu_hold(ep);
+	viommu_record(ep, DMA_NO_HOLD);
+	viommu_release(ep, before);
+	finished = wait_flag(&d.done, 5000);
+	viommu_release(ep, after);
+	assert_int_equal(pthread_join(d.thread, NULL), 0);
+	assert_true(finished);
+	assert_int_equal(d.status, S_OK);
+	assert_null(f->s.domains[1]);
+}
+
 /*
  * Device threads map, use and release buffers in a loop while the main
  * thread maps and removes them. Whatever the interleaving, once UNMAP or
@@ -1583,6 +1698,8 @@ int main(void)
 		T(test_attach_move_waits_for_inflight),
 		T(test_unmap_ignores_other_ranges),
 		T(test_unmap_waits_for_unslotted),
+		T(test_unmap_holds_released_out_of_order),
+		T(test_detach_ignores_later_holds),
 		T(test_unmap_ignores_other_endpoints),
 		T(test_unmap_races_dma),
 	};
