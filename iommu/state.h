@@ -141,6 +141,25 @@ struct viommu_hold_slot {
 	uint64_t start[VIOMMU_HOLD_RANGES], last[VIOMMU_HOLD_RANGES];
 };
 
+struct viommu_fault {
+	uint8_t reason;
+	uint32_t flags;
+	uint32_t endpoint;
+	uint64_t address;
+};
+
+/*
+ * The faults iovm found on one endpoint, newest last: what the test
+ * device shows a guest test program (a count it cannot miss, unlike the
+ * guest kernel's ratelimited log). Under the state's fault_lock.
+ */
+#define VIOMMU_FAULT_LOG	16
+
+struct viommu_fault_log {
+	uint64_t total;			/* ever, on this endpoint */
+	struct viommu_fault recent[VIOMMU_FAULT_LOG];	/* total % LOG */
+};
+
 struct viommu_endpoint {
 	uint32_t id;
 	const char *name;
@@ -156,14 +175,8 @@ struct viommu_endpoint {
 	struct viommu_hold_slot *slots;	/* VIOMMU_HOLD_SLOTS of them */
 	/* translations: all but IOTLB hits; see viommu_ep_translations() */
 	struct viommu_counters stats;
+	struct viommu_fault_log fault_log;
 	struct viommu_state *state;
-};
-
-struct viommu_fault {
-	uint8_t reason;
-	uint32_t flags;
-	uint32_t endpoint;
-	uint64_t address;
 };
 
 struct viommu_state {
@@ -244,5 +257,12 @@ void viommu_record(void *opaque, int token);
 void viommu_release(void *opaque, int token);
 /* Take the oldest queued fault; false if none. */
 bool viommu_fault_pop(struct viommu_state *s, struct viommu_fault *f);
+/*
+ * Endpoint @id's faults: how many ever, and the last *nr of them (at most
+ * VIOMMU_FAULT_LOG) oldest first; -ENOENT if there is no such endpoint.
+ */
+int viommu_faults_recent(struct viommu_state *s, uint32_t id,
+			 uint64_t *total, struct viommu_fault *recent,
+			 unsigned int *nr);
 
 #endif

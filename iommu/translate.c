@@ -107,6 +107,7 @@ static void fault_queue(struct viommu_state *s, struct viommu_endpoint *ep,
 		 reason == VIRTIO_IOMMU_FAULT_R_DOMAIN ? "not attached" :
 		 "no mapping with that permission");
 	pthread_mutex_lock(&s->fault_lock);
+	ep->fault_log.recent[ep->fault_log.total++ % VIOMMU_FAULT_LOG] = f;
 	if (s->fault_tail - s->fault_head < VIOMMU_FAULT_QUEUE) {
 		s->faults[s->fault_tail++ % VIOMMU_FAULT_QUEUE] = f;
 		queued = true;
@@ -129,6 +130,28 @@ bool viommu_fault_pop(struct viommu_state *s, struct viommu_fault *f)
 	}
 	pthread_mutex_unlock(&s->fault_lock);
 	return got;
+}
+
+int viommu_faults_recent(struct viommu_state *s, uint32_t id,
+			 uint64_t *total, struct viommu_fault *recent,
+			 unsigned int *nr)
+{
+	const struct viommu_fault_log *log;
+	uint64_t first, i;
+
+	if (!id || id >= VIOMMU_MAX_ENDPOINTS || !s->endpoints[id].present)
+		return -ENOENT;
+	log = &s->endpoints[id].fault_log;
+	pthread_mutex_lock(&s->fault_lock);
+	*total = log->total;
+	if (*nr > VIOMMU_FAULT_LOG)
+		*nr = VIOMMU_FAULT_LOG;
+	first = log->total > *nr ? log->total - *nr : 0;
+	for (i = first; i < log->total; i++)
+		recent[i - first] = log->recent[i % VIOMMU_FAULT_LOG];
+	*nr = (unsigned int)(log->total - first);
+	pthread_mutex_unlock(&s->fault_lock);
+	return 0;
 }
 
 /*

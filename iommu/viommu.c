@@ -297,6 +297,25 @@ static void stat_hook(void *iommu, FILE *f)
 	v->list_ranges = false;
 }
 
+static int faults_hook(void *iommu, uint32_t id, uint64_t *total,
+		       struct vm_fault_record *recent, unsigned int *nr)
+{
+	struct viommu *v = iommu;
+	struct viommu_fault f[VIOMMU_FAULT_LOG];
+	unsigned int i;
+	int err;
+
+	if (*nr > VIOMMU_FAULT_LOG)
+		*nr = VIOMMU_FAULT_LOG;
+	err = viommu_faults_recent(&v->st, id, total, f, nr);
+	for (i = 0; !err && i < *nr; i++)
+		recent[i] = (struct vm_fault_record){
+			.address = f[i].address, .flags = f[i].flags,
+			.reason = f[i].reason,
+		};
+	return err;
+}
+
 int viommu_create(struct vm *vm, struct viommu **out)
 {
 	struct viommu *v = calloc(1, sizeof(*v));
@@ -351,6 +370,7 @@ int viommu_create(struct vm *vm, struct viommu **out)
 	vm->iommu = v;
 	vm->iommu_attach = attach_hook;
 	vm->iommu_stat = stat_hook;
+	vm->iommu_faults = faults_hook;
 	*out = v;
 	return 0;
 }

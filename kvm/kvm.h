@@ -45,6 +45,7 @@
 #define PORT_I8042_CMD		0x64	/* write 0xfe: reset */
 #define PORT_TEST_EXIT		0x501	/* see kvm/testdev.c */
 #define PORT_TEST_MARK		0x502
+#define PORT_TEST_FAULTS	0x503	/* 32-bit; see kvm/testdev.c */
 
 /* Exit status of `iovm run`, also documented in README.md and --help. */
 enum iovm_exit {
@@ -151,6 +152,16 @@ struct vcpu {
 };
 
 struct uart;
+struct testdev;
+
+/* A fault the virtio-iommu reported, as the test device shows it. */
+struct vm_fault_record {
+	uint64_t address;
+	uint32_t flags;			/* VIRTIO_IOMMU_FAULT_F_* */
+	uint32_t reason;		/* VIRTIO_IOMMU_FAULT_R_* */
+};
+
+#define VM_FAULTS_SHOWN		16
 
 /* A device with a thread or KVM wiring of its own (virtio devices). */
 struct vm_device {
@@ -172,6 +183,7 @@ struct vm {
 	struct io_bus pio;
 	struct io_bus mmio;
 	struct uart *uart;
+	struct testdev *testdev;
 	uint64_t next_mmio;	/* next free device window in the hole */
 	unsigned int next_irq;	/* next free IO-APIC pin for devices */
 	struct fdt_desc fdt;	/* what the device tree will describe */
@@ -185,6 +197,12 @@ struct vm {
 	void *iommu;
 	int (*iommu_attach)(void *iommu, void *virtio_dev);
 	void (*iommu_stat)(void *iommu, FILE *f);
+	/*
+	 * Endpoint @id's faults: how many ever, and the last *nr of them,
+	 * oldest first; -ENOENT if there is no such endpoint.
+	 */
+	int (*iommu_faults)(void *iommu, uint32_t id, uint64_t *total,
+			    struct vm_fault_record *recent, unsigned int *nr);
 
 	/* The control socket (kvm/control.c) */
 	char name[CONTROL_NAME_MAX + 1];
@@ -239,6 +257,7 @@ size_t uart_receive(struct uart *uart, const uint8_t *buf, size_t len);
 /* Readable when the receive FIFO drained after being full. */
 int uart_space_fd(struct uart *uart);
 int testdev_init(struct vm *vm);
+void testdev_exit(struct vm *vm);
 int pvpanic_init(struct vm *vm, uint64_t base);
 
 /* ---- the control socket (kvm/control.c) ---- */

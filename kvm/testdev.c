@@ -8,10 +8,21 @@
  *    as its exit status. This is how a CI guest reports pass or fail.
  *  - test mark, port 0x502: any write logs the wall time since iovm
  *    started (the guest's init does this to time the boot).
+ *  - IOMMU faults, port 0x503, 32-bit accesses: writing an endpoint ID
+ *    takes a snapshot of the faults the virtio-iommu found on it; each
+ *    read then returns the snapshot's next word: the total ever (low,
+ *    high), the number N of recent faults that follow (at most 16;
+ *    0xffffffff: no such endpoint, or no IOMMU), then each fault's
+ *    address (low, high), flags and reason, oldest first. A guest test
+ *    program counts the faults it caused from this, exactly: the guest
+ *    kernel's own log of them is ratelimited.
  *  - pvpanic (qemu,pvpanic-mmio): the guest kernel reports a panic, and
  *    iovm ends with IOVM_EXIT_PANIC rather than waiting forever.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "../log.h"
 #include "kvm.h"
@@ -52,6 +63,66 @@ static void test_io(void *opaque, uint64_t offset, uint8_t *data,
 	}
 }
 
+#define FAULT_WORDS	(3 + 4 * VM_FAULTS_SHOWN)
+#define NO_ENDPOINT	0xffffffffU
+
+struct testdev {
+	struct vm *vm;
+	pthread_mutex_t lock;		/* vCPUs may race on the cursor */
+	uint32_t words[FAULT_WORDS];
+	unsigned int nr_words, next;
+};
+
+static void fault_snapshot(struct testdev *t, uint32_t endpoint)
+{
+	struct vm_fault_record recent[VM_FAULTS_SHOWN];
+	struct vm *vm = t->vm;
+	unsigned int i, nr = VM_FAULTS_SHOWN;
+	uint64_t total;
+	uint32_t *w = t->words;
+
+	t->next = 0;
+	if (!vm->iommu_faults ||
+	    vm->iommu_faults(vm->iommu, endpoint, &total, recent, &nr)) {
+		w[0] = w[1] = w[2] = NO_ENDPOINT;
+		t->nr_words = 3;
+		return;
+	}
+	*w++ = (uint32_t)total;
+	*w++ = (uint32_t)(total >> 32);
+	*w++ = nr;
+	for (i = 0; i < nr; i++) {
+		*w++ = (uint32_t)recent[i].address;
+		*w++ = (uint32_t)(recent[i].address >> 32);
+		*w++ = recent[i].flags;
+		*w++ = recent[i].reason;
+	}
+	t->nr_words = (unsigned int)(w - t->words);
+}
+
+static void faults_io(void *opaque, uint64_t offset, uint8_t *data,
+		      uint32_t len, bool is_write)
+{
+	struct testdev *t = opaque;
+	uint32_t v = 0;
+
+	if (len != 4) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		return;
+	}
+	pthread_mutex_lock(&t->lock);
+	if (is_write) {
+		memcpy(&v, data, 4);
+		fault_snapshot(t, v);
+	} else {
+		/* Past the snapshot: all ones, like a port nobody claims. */
+		v = t->next < t->nr_words ? t->words[t->next++] : 0xffffffffU;
+		memcpy(data, &v, 4);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
 static void pvpanic_io(void *opaque, uint64_t offset, uint8_t *data,
 		       uint32_t len, bool is_write)
 {
@@ -69,13 +140,31 @@ static void pvpanic_io(void *opaque, uint64_t offset, uint8_t *data,
 
 int testdev_init(struct vm *vm)
 {
+	struct testdev *t = calloc(1, sizeof(*t));
 	int err;
 
+	if (!t)
+		return -ENOMEM;
+	t->vm = vm;
+	pthread_mutex_init(&t->lock, NULL);
+	vm->testdev = t;
 	err = io_bus_register(&vm->pio, 0x60, 5, i8042_io, vm, "i8042");
 	if (!err)
 		err = io_bus_register(&vm->pio, PORT_TEST_EXIT, 2, test_io, vm,
 				      "test-exit");
+	if (!err)
+		err = io_bus_register(&vm->pio, PORT_TEST_FAULTS, 4, faults_io,
+				      t, "test-faults");
 	return err;
+}
+
+void testdev_exit(struct vm *vm)
+{
+	if (!vm->testdev)
+		return;
+	pthread_mutex_destroy(&vm->testdev->lock);
+	free(vm->testdev);
+	vm->testdev = NULL;
 }
 
 int pvpanic_init(struct vm *vm, uint64_t base)

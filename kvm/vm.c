@@ -490,6 +490,7 @@ void vm_destroy(struct vm *vm)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
 	uart_exit(vm);
+	testdev_exit(vm);
 	control_close(vm);
 	guest_mem_free(&vm->mem);
 	if (vm->vm_fd >= 0)

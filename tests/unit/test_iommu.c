@@ -1031,6 +1031,57 @@ static void test_fault_queue(void **state)
 	assert_no_fault(f);
 }
 
+/*
+ * Each endpoint's fault log, which the test device shows the guest: a
+ * total that nothing drops, and the last VIOMMU_FAULT_LOG faults in order,
+ * even when the event queue's backlog is full.
+ */
+static void test_fault_log(void **state)
+{
+	struct fixture *f = *state;
+	struct viommu_fault recent[VIOMMU_FAULT_LOG];
+	unsigned int i, nr = VIOMMU_FAULT_LOG;
+	uint64_t total;
+
+	assert_int_equal(attach(f, 1, 1, 0), S_OK);
+	assert_int_equal(viommu_faults_recent(&f->s, 1, &total, recent, &nr),
+			 0);
+	assert_int_equal(total, 0);
+	assert_int_equal(nr, 0);
+	for (i = 0; i < VIOMMU_FAULT_QUEUE + 20; i++)
+		assert_int_equal(xlate(f, 1, 0x100000 + i * PG, 8,
+				       i % 2 ? DMA_TO_GUEST : DMA_FROM_GUEST,
+				       NULL), -EFAULT);
+	assert_int_not_equal(f->s.faults_dropped, 0);
+	nr = 3;
+	assert_int_equal(viommu_faults_recent(&f->s, 1, &total, recent, &nr),
+			 0);
+	assert_int_equal(total, VIOMMU_FAULT_QUEUE + 20);
+	assert_int_equal(nr, 3);
+	assert_int_equal(recent[2].address,
+			 0x100000 + (VIOMMU_FAULT_QUEUE + 19) * PG);
+	nr = 100;
+	assert_int_equal(viommu_faults_recent(&f->s, 1, &total, recent, &nr),
+			 0);
+	assert_int_equal(nr, VIOMMU_FAULT_LOG);
+	for (i = 0; i < nr; i++) {
+		unsigned int k = VIOMMU_FAULT_QUEUE + 20 - VIOMMU_FAULT_LOG + i;
+
+		assert_int_equal(recent[i].address, 0x100000 + k * PG);
+		assert_int_equal(recent[i].endpoint, 1);
+		assert_int_equal(recent[i].reason, R_MAPPING);
+		assert_int_equal(recent[i].flags, k % 2 ? F_WR : F_RD);
+	}
+	/* Other endpoints keep their own; unknown ones have none. */
+	assert_int_equal(viommu_faults_recent(&f->s, 2, &total, recent, &nr),
+			 0);
+	assert_int_equal(total, 0);
+	assert_int_equal(viommu_faults_recent(&f->s, NR_EPS + 1, &total,
+					      recent, &nr), -ENOENT);
+	assert_int_equal(viommu_faults_recent(&f->s, 0, &total, recent, &nr),
+			 -ENOENT);
+}
+
 static void test_counters(void **state)
 {
 	struct fixture *f = *state;
@@ -1691,6 +1742,7 @@ int main(void)
 		T(test_translate_edges),
 		T(test_fault_queue),
 		T(test_counters),
+		T(test_fault_log),
 		T(test_iotlb_exact),
 		T(test_view_exact),
 		T(test_unmap_waits_for_inflight),
