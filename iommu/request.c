@@ -114,6 +114,9 @@ static void wait_for(struct viommu_state *s, struct viommu_endpoint *ep,
 	 * signals under the lock, or we see its hold gone.
 	 */
 	atomic_fetch_add(&s->hold_waiters, 1);
+	/* A test gate may hold the DMA we wait for until we wait. */
+	if (atomic_load(&s->gate))
+		pthread_cond_broadcast(&s->hold_cond);
 	while (!drained(ep, arg)) {
 		if (warned) {
 			pthread_cond_wait(&s->hold_cond, &s->hold_lock);
@@ -180,8 +183,10 @@ static void drain_slots(struct viommu_state *s, struct viommu_endpoint *ep,
 		w.gen = __atomic_load_n(&h->gen, __ATOMIC_SEQ_CST);
 		if (!(w.gen & 1))
 			continue;
-		if (all || slot_overlaps(h, start, last))
-			wait_for(s, ep, slot_moved_on, &w);
+		if (!all && !slot_overlaps(h, start, last))
+			continue;
+		atomic_fetch_add(&ep->holds_waited, 1);
+		wait_for(s, ep, slot_moved_on, &w);
 	}
 	/* Holds without a slot noted nothing: any of them may be one. */
 	wait_for(s, ep, no_unslotted_holds, NULL);

@@ -170,6 +170,7 @@ struct viommu_endpoint {
 	unsigned int nr_watches;
 	struct viommu_watch watches[VIOMMU_MAX_WATCHES];
 	atomic_uint holds_all;		/* holds without a slot */
+	atomic_uint_fast64_t holds_waited;	/* by UNMAP, DETACH, ATTACH */
 	atomic_uint_fast64_t hold_live;	/* slots in use */
 	int recording;			/* slot that translations note in; -1 */
 	struct viommu_hold_slot *slots;	/* VIOMMU_HOLD_SLOTS of them */
@@ -196,6 +197,9 @@ struct viommu_state {
 	pthread_mutex_t hold_lock;
 	pthread_cond_t hold_cond;
 	atomic_uint hold_waiters;
+	/* Test gate (dma_gate_fn): endpoint whose next batch waits; 0: none */
+	atomic_uint gate;
+	unsigned int gate_ms;		/* how long at most; under hold_lock */
 
 	/* Faults found on device threads, reported by the IOMMU thread. */
 	pthread_mutex_t fault_lock;
@@ -255,6 +259,12 @@ static inline unsigned int viommu_holds(struct viommu_endpoint *ep)
 int viommu_hold(void *opaque);
 void viommu_record(void *opaque, int token);
 void viommu_release(void *opaque, int token);
+/*
+ * The test gate: endpoint @id's next batch waits at most @ms for an IOMMU
+ * request to wait for it (0 disarms); see dma_gate_fn.
+ */
+void viommu_gate_arm(struct viommu_state *s, uint32_t id, unsigned int ms);
+void viommu_gate(void *opaque);
 /* Take the oldest queued fault; false if none. */
 bool viommu_fault_pop(struct viommu_state *s, struct viommu_fault *f);
 /*

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../log.h"
 #include "../virtio/dma.h"
@@ -435,6 +436,49 @@ void viommu_record(void *opaque, int token)
 	struct viommu_endpoint *ep = opaque;
 
 	ep->recording = token >= 0 && token < VIOMMU_HOLD_SLOTS ? token : -1;
+}
+
+void viommu_gate_arm(struct viommu_state *s, uint32_t id, unsigned int ms)
+{
+	pthread_mutex_lock(&s->hold_lock);
+	s->gate_ms = ms;
+	atomic_store(&s->gate, id);
+	pthread_mutex_unlock(&s->hold_lock);
+}
+
+void viommu_gate(void *opaque)
+{
+	struct viommu_endpoint *ep = opaque;
+	struct viommu_state *s = ep->state;
+	struct timespec until, t0, t1;
+	bool waited;
+
+	if (atomic_load_explicit(&s->gate, memory_order_relaxed) != ep->id)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_REALTIME, &until);
+	pthread_mutex_lock(&s->hold_lock);
+	until.tv_sec += s->gate_ms / 1000;
+	until.tv_nsec += (long)(s->gate_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	/* wait_for() announces itself under the lock, then wakes us. */
+	while (!atomic_load(&s->hold_waiters) &&
+	       pthread_cond_timedwait(&s->hold_cond, &s->hold_lock,
+				      &until) != ETIMEDOUT)
+		;
+	waited = atomic_load(&s->hold_waiters);
+	atomic_store(&s->gate, 0);
+	pthread_mutex_unlock(&s->hold_lock);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pr_info("iommu: test gate: endpoint %u (%s): DMA in flight held %ld ms, %s",
+		ep->id, ep->name,
+		(long)((t1.tv_sec - t0.tv_sec) * 1000 +
+		       (t1.tv_nsec - t0.tv_nsec) / 1000000),
+		waited ? "until an IOMMU request waited for it" :
+			 "and no IOMMU request came to wait for it");
 }
 
 void viommu_release(void *opaque, int token)

@@ -297,23 +297,36 @@ static void stat_hook(void *iommu, FILE *f)
 	v->list_ranges = false;
 }
 
-static int faults_hook(void *iommu, uint32_t id, uint64_t *total,
-		       struct vm_fault_record *recent, unsigned int *nr)
+static int report_hook(void *iommu, uint32_t id, struct vm_iommu_report *r)
 {
 	struct viommu *v = iommu;
 	struct viommu_fault f[VIOMMU_FAULT_LOG];
-	unsigned int i;
-	int err;
+	struct viommu_endpoint *ep;
+	unsigned int i, nr = VIOMMU_FAULT_LOG;
+	int err = viommu_faults_recent(&v->st, id, &r->faults, f, &nr);
 
-	if (*nr > VIOMMU_FAULT_LOG)
-		*nr = VIOMMU_FAULT_LOG;
-	err = viommu_faults_recent(&v->st, id, total, f, nr);
-	for (i = 0; !err && i < *nr; i++)
-		recent[i] = (struct vm_fault_record){
-			.address = f[i].address, .flags = f[i].flags,
-			.reason = f[i].reason,
-		};
-	return err;
+	if (err)
+		return err;
+	ep = &v->st.endpoints[id];
+	r->holds = viommu_holds(ep);
+	r->holds_waited = atomic_load(&ep->holds_waited);
+	r->nr = nr < VM_FAULTS_SHOWN ? nr : VM_FAULTS_SHOWN;
+	for (i = 0; i < r->nr; i++) {
+		r->recent[i].address = f[nr - r->nr + i].address;
+		r->recent[i].flags = f[nr - r->nr + i].flags;
+		r->recent[i].reason = f[nr - r->nr + i].reason;
+	}
+	return 0;
+}
+
+/* Long enough for a guest under load to send its UNMAP. */
+#define VIOMMU_GATE_MS	10000
+
+static void gate_hook(void *iommu, uint32_t id)
+{
+	struct viommu *v = iommu;
+
+	viommu_gate_arm(&v->st, id, VIOMMU_GATE_MS);
 }
 
 int viommu_create(struct vm *vm, struct viommu **out)
@@ -370,7 +383,8 @@ int viommu_create(struct vm *vm, struct viommu **out)
 	vm->iommu = v;
 	vm->iommu_attach = attach_hook;
 	vm->iommu_stat = stat_hook;
-	vm->iommu_faults = faults_hook;
+	vm->iommu_report = report_hook;
+	vm->iommu_gate = gate_hook;
 	*out = v;
 	return 0;
 }
@@ -391,6 +405,7 @@ int viommu_add_endpoint(struct viommu *v, struct virtio_dev *vdev)
 	vdev->dma.hold = viommu_hold;
 	vdev->dma.record = viommu_record;
 	vdev->dma.release = viommu_release;
+	vdev->dma.gate = viommu_gate;
 	vdev->dma.view = viommu_view;
 	vdev->dma.opaque = ep;
 	vdev->iommu_endpoint = id;

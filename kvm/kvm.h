@@ -45,7 +45,8 @@
 #define PORT_I8042_CMD		0x64	/* write 0xfe: reset */
 #define PORT_TEST_EXIT		0x501	/* see kvm/testdev.c */
 #define PORT_TEST_MARK		0x502
-#define PORT_TEST_FAULTS	0x503	/* 32-bit; see kvm/testdev.c */
+#define PORT_TEST_REPORT	0x504	/* 32-bit; see kvm/testdev.c */
+#define PORT_TEST_GATE		0x508
 
 /* Exit status of `iovm run`, also documented in README.md and --help. */
 enum iovm_exit {
@@ -154,14 +155,20 @@ struct vcpu {
 struct uart;
 struct testdev;
 
-/* A fault the virtio-iommu reported, as the test device shows it. */
-struct vm_fault_record {
-	uint64_t address;
-	uint32_t flags;			/* VIRTIO_IOMMU_FAULT_F_* */
-	uint32_t reason;		/* VIRTIO_IOMMU_FAULT_R_* */
-};
-
+/* What the test device shows a guest of one virtio-iommu endpoint. */
 #define VM_FAULTS_SHOWN		16
+
+struct vm_iommu_report {
+	uint64_t faults;		/* found on it, ever */
+	uint32_t holds;			/* its requests holding DMA now */
+	uint64_t holds_waited;		/* by UNMAP, DETACH, ATTACH, ever */
+	unsigned int nr;		/* recent faults, oldest first: */
+	struct {
+		uint64_t address;
+		uint32_t flags;		/* VIRTIO_IOMMU_FAULT_F_* */
+		uint32_t reason;	/* VIRTIO_IOMMU_FAULT_R_* */
+	} recent[VM_FAULTS_SHOWN];
+};
 
 /* A device with a thread or KVM wiring of its own (virtio devices). */
 struct vm_device {
@@ -197,12 +204,11 @@ struct vm {
 	void *iommu;
 	int (*iommu_attach)(void *iommu, void *virtio_dev);
 	void (*iommu_stat)(void *iommu, FILE *f);
-	/*
-	 * Endpoint @id's faults: how many ever, and the last *nr of them,
-	 * oldest first; -ENOENT if there is no such endpoint.
-	 */
-	int (*iommu_faults)(void *iommu, uint32_t id, uint64_t *total,
-			    struct vm_fault_record *recent, unsigned int *nr);
+	/* The test device's view: -ENOENT if there is no endpoint @id. */
+	int (*iommu_report)(void *iommu, uint32_t id,
+			    struct vm_iommu_report *r);
+	/* Arm the test gate for endpoint @id: see dma_gate_fn. */
+	void (*iommu_gate)(void *iommu, uint32_t id);
 
 	/* The control socket (kvm/control.c) */
 	char name[CONTROL_NAME_MAX + 1];

@@ -8,14 +8,19 @@
  *    as its exit status. This is how a CI guest reports pass or fail.
  *  - test mark, port 0x502: any write logs the wall time since iovm
  *    started (the guest's init does this to time the boot).
- *  - IOMMU faults, port 0x503, 32-bit accesses: writing an endpoint ID
- *    takes a snapshot of the faults the virtio-iommu found on it; each
- *    read then returns the snapshot's next word: the total ever (low,
- *    high), the number N of recent faults that follow (at most 16;
- *    0xffffffff: no such endpoint, or no IOMMU), then each fault's
- *    address (low, high), flags and reason, oldest first. A guest test
- *    program counts the faults it caused from this, exactly: the guest
- *    kernel's own log of them is ratelimited.
+ *  - IOMMU report, port 0x504, 32-bit accesses: writing an endpoint ID
+ *    takes a snapshot of what the virtio-iommu knows of it; each read
+ *    then returns the snapshot's next word: the faults found on it ever
+ *    (low, high), its requests holding DMA now, the holds IOMMU requests
+ *    (UNMAP, DETACH, ATTACH) have waited for ever, the number N of recent
+ *    faults that follow (at most 16), then each fault's address (low,
+ *    high), flags and reason, oldest first. All ones: no such endpoint,
+ *    or no IOMMU. A guest test program counts the faults it caused from
+ *    this, exactly: the guest kernel's own log of them is ratelimited.
+ *  - IOMMU test gate, port 0x508, 32-bit: writing an endpoint ID makes
+ *    that endpoint's next batch of requests, translated and held, wait
+ *    before moving data until an IOMMU request waits for them (10 s at
+ *    most): the race between an UNMAP and DMA in flight, every time.
  *  - pvpanic (qemu,pvpanic-mmio): the guest kernel reports a panic, and
  *    iovm ends with IOVM_EXIT_PANIC rather than waiting forever.
  */
@@ -63,61 +68,70 @@ static void test_io(void *opaque, uint64_t offset, uint8_t *data,
 	}
 }
 
-#define FAULT_WORDS	(3 + 4 * VM_FAULTS_SHOWN)
-#define NO_ENDPOINT	0xffffffffU
+#define REPORT_WORDS	(5 + 4 * VM_FAULTS_SHOWN)
+#define ALL_ONES	0xffffffffU
 
 struct testdev {
 	struct vm *vm;
 	pthread_mutex_t lock;		/* vCPUs may race on the cursor */
-	uint32_t words[FAULT_WORDS];
+	uint32_t words[REPORT_WORDS];
 	unsigned int nr_words, next;
 };
 
-static void fault_snapshot(struct testdev *t, uint32_t endpoint)
+static void report_snapshot(struct testdev *t, uint32_t endpoint)
 {
-	struct vm_fault_record recent[VM_FAULTS_SHOWN];
+	struct vm_iommu_report r;
 	struct vm *vm = t->vm;
-	unsigned int i, nr = VM_FAULTS_SHOWN;
-	uint64_t total;
 	uint32_t *w = t->words;
+	unsigned int i;
 
 	t->next = 0;
-	if (!vm->iommu_faults ||
-	    vm->iommu_faults(vm->iommu, endpoint, &total, recent, &nr)) {
-		w[0] = w[1] = w[2] = NO_ENDPOINT;
-		t->nr_words = 3;
+	if (!vm->iommu_report || vm->iommu_report(vm->iommu, endpoint, &r)) {
+		t->nr_words = 0;
 		return;
 	}
-	*w++ = (uint32_t)total;
-	*w++ = (uint32_t)(total >> 32);
-	*w++ = nr;
-	for (i = 0; i < nr; i++) {
-		*w++ = (uint32_t)recent[i].address;
-		*w++ = (uint32_t)(recent[i].address >> 32);
-		*w++ = recent[i].flags;
-		*w++ = recent[i].reason;
+	*w++ = (uint32_t)r.faults;
+	*w++ = (uint32_t)(r.faults >> 32);
+	*w++ = r.holds;
+	*w++ = (uint32_t)r.holds_waited;
+	*w++ = r.nr;
+	for (i = 0; i < r.nr; i++) {
+		*w++ = (uint32_t)r.recent[i].address;
+		*w++ = (uint32_t)(r.recent[i].address >> 32);
+		*w++ = r.recent[i].flags;
+		*w++ = r.recent[i].reason;
 	}
 	t->nr_words = (unsigned int)(w - t->words);
 }
 
-static void faults_io(void *opaque, uint64_t offset, uint8_t *data,
-		      uint32_t len, bool is_write)
+static void iommu_io(void *opaque, uint64_t offset, uint8_t *data,
+		     uint32_t len, bool is_write)
 {
 	struct testdev *t = opaque;
-	uint32_t v = 0;
+	struct vm *vm = t->vm;
+	uint32_t v = ALL_ONES;
 
-	if (len != 4) {
+	if (len != 4 || (offset && offset != PORT_TEST_GATE - PORT_TEST_REPORT)) {
 		if (!is_write)
 			memset(data, 0xff, len);
 		return;
 	}
+	if (is_write)
+		memcpy(&v, data, 4);
+	if (offset) {
+		if (is_write && vm->iommu_gate)
+			vm->iommu_gate(vm->iommu, v);
+		else if (!is_write)
+			memcpy(data, &v, 4);
+		return;
+	}
 	pthread_mutex_lock(&t->lock);
 	if (is_write) {
-		memcpy(&v, data, 4);
-		fault_snapshot(t, v);
+		report_snapshot(t, v);
 	} else {
 		/* Past the snapshot: all ones, like a port nobody claims. */
-		v = t->next < t->nr_words ? t->words[t->next++] : 0xffffffffU;
+		if (t->next < t->nr_words)
+			v = t->words[t->next++];
 		memcpy(data, &v, 4);
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -153,8 +167,9 @@ int testdev_init(struct vm *vm)
 		err = io_bus_register(&vm->pio, PORT_TEST_EXIT, 2, test_io, vm,
 				      "test-exit");
 	if (!err)
-		err = io_bus_register(&vm->pio, PORT_TEST_FAULTS, 4, faults_io,
-				      t, "test-faults");
+		err = io_bus_register(&vm->pio, PORT_TEST_REPORT,
+				      PORT_TEST_GATE + 4 - PORT_TEST_REPORT,
+				      iommu_io, t, "test-iommu");
 	return err;
 }
 

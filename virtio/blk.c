@@ -237,6 +237,7 @@ static void blk_submit(struct blk_dev *b, int n)
 {
 	int done = 0, ret;
 
+	dma_gate(&b->vdev.dma);
 	while (done < n) {
 		ret = io_submit(b->aio, n - done, b->batch + done);
 		if (ret > 0) {

@@ -11,6 +11,7 @@ void dma_space_identity(struct dma_space *s, const struct guest_mem *mem)
 	s->hold = NULL;
 	s->record = NULL;
 	s->release = NULL;
+	s->gate = NULL;
 	s->view = NULL;
 	s->opaque = NULL;
 }

@@ -61,12 +61,22 @@ typedef int (*dma_view_fn)(void *opaque, uint64_t addr, uint64_t len,
 			   uint64_t *gpa, unsigned int *dirs,
 			   const unsigned int **gen, unsigned int *seen);
 
+/*
+ * A test gate (the test device arms it, see kvm/testdev.c): a device
+ * calls it when a batch of requests, translated and held, is about to
+ * move data. Armed for this space, it blocks until an IOMMU request waits
+ * for the DMA in flight (a few seconds at most), so that a test's UNMAP
+ * races DMA every time, not only when the backend happens to be slow.
+ */
+typedef void (*dma_gate_fn)(void *opaque);
+
 struct dma_space {
 	const struct guest_mem *mem;
 	dma_translate_fn translate;	/* NULL: identity */
-	dma_hold_fn hold;		/* these three NULL with identity */
+	dma_hold_fn hold;		/* these four NULL with identity */
 	dma_record_fn record;
 	dma_release_fn release;
+	dma_gate_fn gate;
 	dma_view_fn view;		/* NULL: no views through translate */
 	void *opaque;
 };
@@ -128,6 +138,13 @@ static inline void dma_release(const struct dma_space *s, int token)
 {
 	if (s->release)
 		s->release(s->opaque, token);
+}
+
+/* Translated and held requests are about to move data: see dma_gate_fn. */
+static inline void dma_gate(const struct dma_space *s)
+{
+	if (s->gate)
+		s->gate(s->opaque);
 }
 
 void dma_space_identity(struct dma_space *s, const struct guest_mem *mem);

@@ -1617,6 +1617,77 @@ static void test_detach_ignores_later_holds(void **state)
 	assert_null(f->s.domains[1]);
 }
 
+/* A device thread at the test gate: held, then the data moves. */
+struct gated {
+	struct viommu_endpoint *ep;
+	int token;
+	atomic_bool through;
+	pthread_t thread;
+};
+
+static void *gated_fn(void *arg)
+{
+	struct gated *g = arg;
+
+	viommu_gate(g->ep);
+	atomic_store(&g->through, true);
+	viommu_release(g->ep, g->token);
+	return NULL;
+}
+
+/*
+ * The test gate holds a request that translated its buffer until an
+ * UNMAP of that buffer waits for it; the UNMAP then completes after the
+ * request, and counts the hold it waited for.
+ */
+static void test_gate_until_unmap_waits(void **state)
+{
+	struct fixture *f = *state;
+	struct viommu_endpoint *ep = &f->s.endpoints[1];
+	struct gated g = { .ep = ep };
+	uint64_t gpa, contig;
+	int i;
+
+	assert_int_equal(attach(f, 1, 1, 0), S_OK);
+	assert_int_equal(map(f, 1, 0x10000, 0x10fff, 0x3000, RW), S_OK);
+	viommu_gate_arm(&f->s, 1, 60000);
+	g.token = viommu_hold(ep);
+	assert_int_equal(viommu_translate(ep, 0x10000, 64, DMA_TO_GUEST, &gpa,
+					  &contig), 0);
+	viommu_record(ep, DMA_NO_HOLD);
+	assert_int_equal(pthread_create(&g.thread, NULL, gated_fn, &g), 0);
+	/* Nothing waits for it yet: it stays at the gate. */
+	for (i = 0; i < 100; i++)
+		sched_yield();
+	assert_false(atomic_load(&g.through));
+	assert_int_equal(unmap(f, 1, 0x10000, 0x10fff), S_OK);
+	assert_true(atomic_load(&g.through));
+	assert_int_equal(pthread_join(g.thread, NULL), 0);
+	assert_int_equal(atomic_load(&ep->holds_waited), 1);
+	assert_int_equal(atomic_load(&f->s.gate), 0);
+	/* Disarmed: the next batch goes straight through. */
+	viommu_gate(ep);
+}
+
+/* Armed for another endpoint, or with nobody coming: it lets go. */
+static void test_gate_elsewhere_and_timeout(void **state)
+{
+	struct fixture *f = *state;
+	double start;
+
+	viommu_gate_arm(&f->s, 2, 60000);
+	start = now_ms();
+	viommu_gate(&f->s.endpoints[1]);
+	assert_true(now_ms() - start < 30000);
+	assert_int_equal(atomic_load(&f->s.gate), 2);
+	viommu_gate_arm(&f->s, 1, 200);
+	start = now_ms();
+	viommu_gate(&f->s.endpoints[1]);
+	assert_true(now_ms() - start >= 190);
+	assert_int_equal(atomic_load(&f->s.gate), 0);
+	assert_int_equal(atomic_load(&f->s.endpoints[1].holds_waited), 0);
+}
+
 /*
  * Device threads map, use and release buffers in a loop while the main
  * thread maps and removes them. Whatever the interleaving, once UNMAP or
@@ -1752,6 +1823,8 @@ int main(void)
 		T(test_unmap_waits_for_unslotted),
 		T(test_unmap_holds_released_out_of_order),
 		T(test_detach_ignores_later_holds),
+		T(test_gate_until_unmap_waits),
+		T(test_gate_elsewhere_and_timeout),
 		T(test_unmap_ignores_other_endpoints),
 		T(test_unmap_races_dma),
 	};
