@@ -63,7 +63,7 @@ static unsigned int c_write_from_unmapped(struct vblk *d, struct outcome *o)
 int cmd_isolation(struct vblk *d, struct fault_log *log)
 {
 	uint8_t expect[4096];
-	int before;
+	unsigned int before;
 	uint8_t st;
 
 	prepare_disk(d);
@@ -75,7 +75,7 @@ int cmd_isolation(struct vblk *d, struct fault_log *log)
 		     (unsigned long long)IOVA_RBUF);
 	else
 		fail("control read failed: status %s", status_name(st));
-	before = report_failed();
+	before = report_failures();
 	run_cases(d, log, &isolation_cases);
 	/* The refused write must not have reached the disk either. */
 	pattern_fill(expect, sizeof(expect), 0);
@@ -85,7 +85,7 @@ int cmd_isolation(struct vblk *d, struct fault_log *log)
 		pass("the disk still holds what was written before: the refused write wrote nothing");
 	else
 		fail("the disk's reference sector changed");
-	if (report_failed() == before)
+	if (report_failures() == before)
 		pass("isolation held: every DMA outside the mappings or against their permission was refused, and no byte outside them changed");
 	else
 		fail("isolation did NOT hold");

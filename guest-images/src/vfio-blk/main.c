@@ -137,5 +137,5 @@ int main(int argc, char **argv)
 	if (dev.regs)
 		wr(&dev, VM_STATUS, 0);
 	device_close(&dev);
-	return report_failed() ? 1 : 0;
+	return report_failures() ? 1 : 0;
 }

@@ -8,16 +8,16 @@
 #include "report.h"
 
 static bool verbose;
-static int failed;
+static unsigned int failures;
 
 void report_verbose(bool on)
 {
 	verbose = on;
 }
 
-int report_failed(void)
+unsigned int report_failures(void)
 {
-	return failed;
+	return failures;
 }
 
 /*
@@ -58,7 +58,7 @@ void fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	failed = 1;
+	failures++;
 	va_start(ap, fmt);
 	line_out("not ok - ", fmt, ap);
 	va_end(ap);

@@ -13,7 +13,7 @@ void report_verbose(bool on);
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pass(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Whether any check has failed so far. */
-int report_failed(void);
+/* How many checks have failed so far. */
+unsigned int report_failures(void);
 
 #endif
