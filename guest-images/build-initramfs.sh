@@ -2,6 +2,10 @@
 # Build the iovm test initramfs: busybox-static, /init, the static C helpers
 # from src/ (in /bin) and the test scripts from tests/ (in /tests).
 #
+# A helper is either one file, src/NAME.c, or a folder of them, src/NAME/
+# (its .c files compiled together, its headers beside them): both become
+# /bin/NAME.
+#
 # Result: ${IOVM_CACHE:-$HOME/.cache/iovm}/initramfs-<hash>/ holding
 #   initramfs.cpio.gz   the archive to pass as the guest's initrd
 #   initramfs.list      the gen_init_cpio list it was made from
@@ -26,8 +30,14 @@ pkg_version() {
 bb_version=$(pkg_version busybox-static)
 libc_version=$(pkg_version libc6-dev)
 [ -x "$busybox" ] || die "$busybox is missing; reinstall busybox-static"
+shopt -s nullglob
 helpers=("$here"/src/*.c)
+helper_dirs=("$here"/src/*/)
 tests=("$here"/tests/*.sh)
+shopt -u nullglob
+# Every file the helpers are built from, in a fixed order.
+mapfile -t helper_sources < <(find "$here/src" -type f \( -name '*.c' -o -name '*.h' \) |
+	LC_ALL=C sort)
 
 # The cache key: everything that ends up in the archive, and the versions of
 # what builds it (busybox itself, the compiler and C library of the helpers).
@@ -36,7 +46,7 @@ hash=$(
 		echo "busybox-static $bb_version"
 		echo "libc6-dev $libc_version"
 		gcc --version | head -n 1
-		for f in "$self" "$here/init" "${helpers[@]}" "${tests[@]}"; do
+		for f in "$self" "$here/init" "${helper_sources[@]}" "${tests[@]}"; do
 			echo "== ${f#"$here"/}"
 			cat "$f"
 		done
@@ -81,11 +91,18 @@ stage=$tmp/stage
 mkdir -p "$stage/bin" "$stage/tests"
 cp "$here/init" "$stage/init"
 cp "${tests[@]}" "$stage/tests/"
-for c in "${helpers[@]}"; do
-	name=$(basename "$c" .c)
+compile() {
+	local name=$1
+	shift
 	log "compiling $name"
-	gcc -static -O2 -s -Wall -o "$stage/bin/$name" "$c" ||
-		die "compiling $c failed"
+	gcc -static -O2 -s -Wall -Wextra -o "$stage/bin/$name" "$@" ||
+		die "compiling $name from $* failed"
+}
+for c in "${helpers[@]}"; do
+	compile "$(basename "$c" .c)" "$c"
+done
+for d in "${helper_dirs[@]}"; do
+	compile "$(basename "$d")" "$d"*.c
 done
 
 list=$tmp/initramfs.list

@@ -8,7 +8,7 @@
 # (iovm.run=vfio-data, vfio-isolation, vfio-hostile and vfio-demo call it.)
 #
 # Kernel command line: vfio_platform.reset_required=0 and
-# vfio_iommu_type1.allow_unsafe_interrupts=1 (see vfio-blk.c for why).
+# vfio_iommu_type1.allow_unsafe_interrupts=1 (see src/vfio-blk/main.c for why).
 mode=${1:-data}
 serial=vfio-disk
 failed=0

@@ -421,7 +421,7 @@ case_sigkill() {
 }
 
 # vfio_boot MODE: two disks behind the virtio-iommu; the guest kernel keeps
-# the first, and /bin/vfio-blk (guest-images/src/vfio-blk.c) drives the
+# the first, and /bin/vfio-blk (guest-images/src/vfio-blk/) drives the
 # second (serial vfio-disk) from guest userspace through VFIO.
 vfio_boot() {
 	local mode=$1

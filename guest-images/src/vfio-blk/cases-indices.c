@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hostile cases, indices out of range: the available ring's index moved
+ * past a whole queue, a head and a next that name no descriptor.
+ *
+ * Each entry: the name, what the case does, the function that does it
+ * and what it must show (enum expect in cases.h; checked by run_case()).
+ * Its "seen" comment is what iovm's device did in recorded runs
+ * (issue 5's closing note and the run before this file was split out of
+ * vfio-blk.c); it is not checked.
+ */
+#include "cases.h"
+
+static case_fn c_avail_idx_jump, c_head_out_of_range, c_next_out_of_range;
+
+static const struct hcase cases[] = {
+	{ "avail-idx-jump", "avail->idx moved ahead by 71 in a queue of 64",
+	  c_avail_idx_jump, REFUSED,
+	  /* seen: NEEDS_RESET + config interrupt, no completion; no fault */ },
+	{ "head-out-of-range", "avail ring entry 67 in a queue of 64",
+	  c_head_out_of_range, REFUSED,
+	  /* seen: NEEDS_RESET + config interrupt, no completion; no fault */ },
+	{ "next-out-of-range", "a chain whose next is 0xffff",
+	  c_next_out_of_range, REFUSED,
+	  /* seen: NEEDS_RESET + config interrupt, no completion; no fault */ },
+};
+
+const struct case_list index_cases = CASE_LIST(cases);
+
+static unsigned int c_avail_idx_jump(struct vblk *d, struct outcome *o)
+{
+	sanity_read(d);
+	avail(d)->ring[d->avail_idx % QSIZE] = 0;
+	d->avail_idx += QSIZE + 7;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	avail(d)->idx = d->avail_idx;
+	notify(d);
+	wait_done(d, 1, TIMEOUT_MS, o);
+	return 0;
+}
+
+static unsigned int c_head_out_of_range(struct vblk *d, struct outcome *o)
+{
+	sanity_read(d);
+	run_one(d, QSIZE + 3, o);
+	return 0;
+}
+
+static unsigned int c_next_out_of_range(struct vblk *d, struct outcome *o)
+{
+	sanity_read(d)[1].next = 0xffff;
+	run_one(d, 0, o);
+	return 0;
+}

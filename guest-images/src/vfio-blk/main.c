@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio-blk: a virtio-blk driver in guest userspace, over VFIO.
+ *
+ * It takes a virtio-mmio device (a platform device named after its device
+ * tree node, e.g. d0003000.virtio) away from the kernel, hands it to
+ * vfio-platform and drives it itself: the virtqueue and every buffer live
+ * in this process's memory, mapped into the device's IOMMU domain at IOVAs
+ * chosen here. iovm's virtio-iommu confines the device to exactly those
+ * mappings; the "isolation" and "hostile" commands check that from inside.
+ *
+ *   vfio-blk find SERIAL            the platform device of the disk with
+ *                                   that serial (while the kernel owns it)
+ *   vfio-blk [-v] DEVICE data       write a pattern, FLUSH, read it back
+ *   vfio-blk [-v] DEVICE isolation  DMA to unmapped and read-only memory
+ *   vfio-blk [-v] DEVICE hostile    malformed virtqueues, teardown races
+ *
+ * Output: one "ok - ..." or "not ok - ..." line per check; exit status 0
+ * only if every check held. -v narrates each step (for the demo).
+ *
+ * The guest needs vfio_platform.reset_required=0 (there is no vfio reset
+ * module for virtio-mmio: resetting the device is this driver's job) and
+ * vfio_iommu_type1.allow_unsafe_interrupts=1 (no interrupt remapping).
+ *
+ * The files:
+ *   driver.h      the driver: platform.c (sysfs), vfio.c (container,
+ *                 group, device), dma.c (regions and their mappings),
+ *                 irq.c (the interrupt), virtio.c (device, queue, requests)
+ *   report.c      the ok/not ok lines and the narration
+ *   faults.c      the IOMMU faults a case caused, as the guest sees them
+ *   data.c        the data command
+ *   cases.c       running and judging the hostile cases; one group of
+ *                 them in each cases-*.c, isolation's in cases-isolation.c
+ *
+ * Built with `gcc -static -O2` from all the files here, and run as root
+ * from the initramfs (guest-images/build-initramfs.sh).
+ */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "driver.h"
+#include "faults.h"
+#include "report.h"
+
+static void on_alarm(int sig)
+{
+	static const char msg[] =
+		"not ok - vfio-blk: watchdog: no progress for 600 s\n";
+
+	(void)sig;
+	if (write(1, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: vfio-blk find SERIAL\n"
+		"       vfio-blk [-v] DEVICE data|isolation|hostile\n"
+		"DEVICE is a platform device name such as d0003000.virtio\n");
+	return 2;
+}
+
+static int cmd_find(const char *serial)
+{
+	char name[PATH_MAX];
+
+	if (find_by_serial(serial, name, sizeof(name))) {
+		fprintf(stderr, "vfio-blk: no virtio disk with serial '%s' in /sys/block\n",
+			serial);
+		return 1;
+	}
+	puts(name);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct vblk dev = VBLK_INIT(NULL);
+	struct fault_log log;
+	const char *what;
+	int err;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "find"))
+		return cmd_find(argv[2]);
+	if (argc > 1 && !strcmp(argv[1], "-v")) {
+		report_verbose(true);
+		argc--;
+		argv++;
+	}
+	if (argc != 3)
+		return usage();
+	dev.name = argv[1];
+	what = argv[2];
+	if (strcmp(what, "data") && strcmp(what, "isolation") &&
+	    strcmp(what, "hostile"))
+		return usage();
+
+	signal(SIGALRM, on_alarm);
+	alarm(600);
+	fault_log_open(&log);
+
+	err = bind_vfio(&dev);
+	if (!err)
+		err = find_group(&dev);
+	if (!err)
+		err = regions_alloc(&dev);
+	if (!err)
+		err = vfio_open(&dev);
+	if (!err)
+		err = dev_start(&dev);
+	if (err) {
+		printf("not ok - vfio-blk: setting up %s through VFIO failed: %s\n",
+		       dev.name, strerror(-err));
+		return 1;
+	}
+	log.endpoint = dev.endpoint;
+	pass("%s driven from userspace through VFIO: group %u, endpoint %u, features 0x%llx, %llu sectors",
+	     dev.name, dev.group_id, dev.endpoint,
+	     (unsigned long long)dev.features,
+	     (unsigned long long)dev.capacity);
+
+	if (!strcmp(what, "data"))
+		cmd_data(&dev);
+	else if (!strcmp(what, "isolation"))
+		cmd_isolation(&dev, &log);
+	else
+		cmd_hostile(&dev, &log);
+
+	/* Leave the device quiet: reset, then let VFIO tear down the rest. */
+	if (dev.regs)
+		wr(&dev, VM_STATUS, 0);
+	device_close(&dev);
+	return report_failures() ? 1 : 0;
+}
