@@ -6,10 +6,9 @@
  * request type.
  *
  * Each entry: the name, what the case does, the function that does it
- * and what it must show (enum expect in cases.h; checked by run_case()).
- * Its "seen" comment is what iovm's device did in recorded runs
- * (issue 5's closing note and the run before this file was split out of
- * vfio-blk.c); it is not checked.
+ * and the one outcome it must have: how it ends, and the faults iovm
+ * reports for it, in order (struct expect in cases.h; run_case() checks
+ * every part).
  */
 #include "cases.h"
 
@@ -19,46 +18,42 @@ static case_fn c_data_wrap, c_status_wrap, c_read_past_mapping,
 
 static const struct hcase cases[] = {
 	{ "data-wraps", "data buffer 0xfffffffffffff000 + 8 KiB (wraps past 2^64)",
-	  c_data_wrap, REFUSED,
-	  /* seen: completed: status IOERR, used len 1; no fault */ },
+	  c_data_wrap,
+	  { ENDS(BLK_IOERR, 1), NO_FAULT } },
 	{ "status-wraps", "status buffer at 0xffffffffffffffff, 2 bytes",
-	  c_status_wrap, REFUSED,
-	  /* seen: completed: status none, used len 0; no fault */ },
+	  c_status_wrap,
+	  { ENDS(NO_STATUS, 0), NO_FAULT } },
 	{ "data-unmapped", "data buffer at unmapped IOVA",
-	  read_unmapped, REFUSED_FAULT,
-	  /* seen: completed: status IOERR, used len 1;
-	   *       1 fault at IOVA_HOLE [W] */ },
+	  read_unmapped,
+	  { ENDS(BLK_IOERR, 1), FAULT(IOVA_HOLE, 'W') } },
 	{ "data-past-mapping",
 	  "a 1 MiB read into the 256 KiB data buffer (runs into unmapped IOVA)",
-	  c_read_past_mapping, REFUSED_FAULT,
-	  /* seen: completed: status IOERR, used len 1;
-	   *       1 fault at IOVA_DATA + 256 KiB [W] */ },
+	  c_read_past_mapping,
+	  { ENDS(BLK_IOERR, 1), FAULT(IOVA_DATA + DATA_SIZE, 'W') } },
 	{ "header-unmapped", "request header at unmapped IOVA",
-	  c_header_unmapped, REFUSED_FAULT,
-	  /* seen: completed: status IOERR, used len 1;
-	   *       1 fault at IOVA_HOLE [R] */ },
+	  c_header_unmapped,
+	  { ENDS(BLK_IOERR, 1), FAULT(IOVA_HOLE, 'R') } },
 	{ "status-unmapped", "status byte at unmapped IOVA",
-	  c_status_unmapped, REFUSED_FAULT,
-	  /* seen: completed: status none, used len 0;
-	   *       1 fault at IOVA_HOLE [W] */ },
+	  c_status_unmapped,
+	  { ENDS(NO_STATUS, 0), FAULT(IOVA_HOLE, 'W') } },
 	{ "status-len-0", "status descriptor of length 0",
-	  c_status_len0, REFUSED,
-	  /* seen: completed: status none, used len 0; no fault */ },
+	  c_status_len0,
+	  { ENDS(NO_STATUS, 0), NO_FAULT } },
 	{ "header-short", "an 8-byte request header",
-	  c_header_short, REFUSED,
-	  /* seen: completed: status IOERR, used len 1; no fault */ },
+	  c_header_short,
+	  { ENDS(BLK_IOERR, 1), NO_FAULT } },
 	{ "data-len-odd", "a read of 100 bytes (not a whole sector)",
-	  c_data_len_odd, REFUSED,
-	  /* seen: completed: status IOERR, used len 1; no fault */ },
+	  c_data_len_odd,
+	  { ENDS(BLK_IOERR, 1), NO_FAULT } },
 	{ "data-len-huge", "a read of 0xfffffe00 bytes",
-	  c_data_len_huge, REFUSED,
-	  /* seen: completed: status IOERR, used len 1; no fault */ },
+	  c_data_len_huge,
+	  { ENDS(BLK_IOERR, 1), NO_FAULT } },
 	{ "write-past-capacity", "a 1 KiB write at the last sector",
-	  c_past_capacity, REFUSED,
-	  /* seen: completed: status IOERR, used len 1; no fault */ },
+	  c_past_capacity,
+	  { ENDS(BLK_IOERR, 1), NO_FAULT } },
 	{ "unknown-type", "request type 0x77",
-	  c_bad_type, REFUSED,
-	  /* seen: completed: status UNSUPP, used len 1; no fault */ },
+	  c_bad_type,
+	  { ENDS(BLK_UNSUPP, 1), NO_FAULT } },
 };
 
 const struct case_list buffer_cases = CASE_LIST(cases);

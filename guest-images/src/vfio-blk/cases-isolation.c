@@ -6,10 +6,9 @@
  * refused write left the disk as it was.
  *
  * Each entry: the name, what the case does, the function that does it
- * and what it must show (enum expect in cases.h; checked by run_case()).
- * Its "seen" comment is what iovm's device did in recorded runs
- * (the run before this file was split out of vfio-blk.c); it is not
- * checked.
+ * and the one outcome it must have: how it ends, and the faults iovm
+ * reports for it, in order (struct expect in cases.h; run_case() checks
+ * every part).
  */
 #include <string.h>
 
@@ -21,24 +20,20 @@ static case_fn c_read_canary_phys, c_read_into_ro, c_write_from_unmapped;
 static const struct hcase cases[] = {
 	{ "read-into-unmapped-iova",
 	  "a read whose data buffer is at IOVA 0x40080000, never mapped",
-	  read_unmapped, REFUSED_FAULT,
-	  /* seen: completed: status IOERR, used len 1;
-	   *       1 fault at IOVA_HOLE [W] */ },
+	  read_unmapped,
+	  { ENDS(BLK_IOERR, 1), FAULT(IOVA_HOLE, 'W') } },
 	{ "read-into-canary-phys",
 	  "a read whose data buffer IOVA is the guest-physical address of an unmapped canary page (what a device without an IOMMU would write)",
-	  c_read_canary_phys, REFUSED_FAULT,
-	  /* seen: completed: status IOERR, used len 1;
-	   *       1 fault at the canary's guest-physical address [W] */ },
+	  c_read_canary_phys,
+	  { ENDS(BLK_IOERR, 1), FAULT(AT_CANARY_PHYS, 'W') } },
 	{ "read-into-readonly-mapping",
 	  "a read (device writes) into the buffer mapped with VFIO_DMA_MAP_FLAG_READ only",
-	  c_read_into_ro, REFUSED_FAULT,
-	  /* seen: completed: status IOERR, used len 1;
-	   *       1 fault at IOVA_RO [W] */ },
+	  c_read_into_ro,
+	  { ENDS(BLK_IOERR, 1), FAULT(IOVA_RO, 'W') } },
 	{ "write-from-unmapped-iova",
 	  "a write whose data the device would read from unmapped IOVA 0x40080000",
-	  c_write_from_unmapped, REFUSED_FAULT,
-	  /* seen: completed: status IOERR, used len 1;
-	   *       1 fault at IOVA_HOLE [R] */ },
+	  c_write_from_unmapped,
+	  { ENDS(BLK_IOERR, 1), FAULT(IOVA_HOLE, 'R') } },
 };
 
 const struct case_list isolation_cases = CASE_LIST(cases);

@@ -5,10 +5,9 @@
  * of 2, and a driver that leaves out VIRTIO_F_ACCESS_PLATFORM.
  *
  * Each entry: the name, what the case does, the function that does it
- * and what it must show (enum expect in cases.h; checked by run_case()).
- * Its "seen" comment is what iovm's device did in recorded runs
- * (issue 5's closing note and the run before this file was split out of
- * vfio-blk.c); it is not checked.
+ * and the one outcome it must have: how it ends, and the faults iovm
+ * reports for it, in order (struct expect in cases.h; run_case() checks
+ * every part).
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,28 +21,26 @@ static case_fn c_desc_unmapped, c_avail_unmapped, c_used_readonly,
 
 static const struct hcase cases[] = {
 	{ "desc-table-unmapped", "the queue's descriptor table at unmapped IOVA",
-	  c_desc_unmapped, REFUSED_FAULT,
-	  /* seen: NEEDS_RESET + config interrupt, no completion;
-	   *       1 fault at IOVA_HOLE [R] */ },
+	  c_desc_unmapped,
+	  { ENDS_RESET, FAULT(IOVA_HOLE, 'R') } },
 	{ "avail-ring-unmapped", "the queue's available ring at unmapped IOVA",
-	  c_avail_unmapped, REFUSED_FAULT,
-	  /* seen: NEEDS_RESET + config interrupt, no completion;
-	   *       1 fault at IOVA_HOLE + 2 [R] (issue 5), or 2 faults at
-	   *       IOVA_HOLE + 2 [R], IOVA_HOLE [R]; issue 13: none (not ok) */ },
+	  c_avail_unmapped,
+	  { ENDS_RESET,
+	    FAULTS2(IOVA_HOLE + 2, 'R', IOVA_HOLE, 'R') } },
 	{ "used-ring-readonly", "the used ring mapped read-only for the device",
-	  c_used_readonly, REFUSED_FAULT,
-	  /* seen: NEEDS_RESET + config interrupt, no completion;
-	   *       2 faults at IOVA_USED [W], IOVA_USED + 0xc [W] */ },
+	  c_used_readonly,
+	  { ENDS_RESET,
+	    FAULTS2(IOVA_USED, 'W', IOVA_USED + 0xc, 'W') } },
 	{ "ring-misaligned", "descriptor table at an 8-byte boundary",
-	  c_ring_misaligned, REFUSED,
-	  /* seen: NEEDS_RESET at QUEUE_READY, no completion; no fault */ },
+	  c_ring_misaligned,
+	  { ENDS_RESET_AT_SETUP, NO_FAULT } },
 	{ "queue-size-not-power-of-2", "QueueNum 100",
-	  c_queue_size_bad, REFUSED,
-	  /* seen: NEEDS_RESET at QUEUE_READY, no completion; no fault */ },
+	  c_queue_size_bad,
+	  { ENDS_RESET_AT_SETUP, NO_FAULT } },
 	{ "no-access-platform",
 	  "FEATURES_OK without VIRTIO_F_ACCESS_PLATFORM, then DRIVER_OK",
-	  c_no_access_platform, REFUSED,
-	  /* seen: FEATURES_OK refused, NEEDS_RESET at DRIVER_OK; no fault */ },
+	  c_no_access_platform,
+	  { ENDS_RESET_AT_SETUP, NO_FAULT } },
 };
 
 const struct case_list queue_cases = CASE_LIST(cases);

@@ -84,21 +84,62 @@ static void outcome_str(struct vblk *d, const struct outcome *o,
 	snprintf(buf + strlen(buf), len - strlen(buf), "; %s", fs);
 }
 
-/* Refused: an error status, a chain returned with nothing, or a reset. */
-static bool refused(struct vblk *d, const struct outcome *o,
-		    unsigned int slot)
+/* The expectation, in the same words as outcome_str(). */
+static void expect_str(struct vblk *d, const struct expect *e, char *buf,
+		       size_t len)
 {
-	uint8_t st = status_of(d, slot);
+	unsigned int i;
 
-	if (o->accepted)
+	if (e->end == END_STATUS)
+		snprintf(buf, len, "completed: status %s, used len %u",
+			 status_name(e->status), e->used_len);
+	else
+		snprintf(buf, len, "device set NEEDS_RESET%s, no completion",
+			 e->end == END_RESET ? " (config interrupt)" : "");
+	if (!e->nr_faults)
+		snprintf(buf + strlen(buf), len - strlen(buf), "; no fault");
+	for (i = 0; i < e->nr_faults; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s0x%llx [%c]",
+			 i ? ", " : e->nr_faults == 1 ? "; 1 fault at " :
+				     "; 2 faults at ",
+			 (unsigned long long)(e->f[i].addr == AT_CANARY_PHYS ?
+					      d->canary_phys : e->f[i].addr),
+			 e->f[i].dir);
+}
+
+static bool ending_as_expected(struct vblk *d, const struct outcome *o,
+			       unsigned int slot, const struct expect *e)
+{
+	if (o->accepted || o->timed_out)
 		return false;
-	if (o->needs_reset)
-		return true;
-	if (o->timed_out || !o->done)
+	switch (e->end) {
+	case END_RESET:
+		return o->needs_reset && !o->done && (o->isr & INT_CONFIG);
+	case END_RESET_SETUP:
+		return o->needs_reset && !o->done && !(o->isr & INT_CONFIG);
+	case END_STATUS:
+		return !o->needs_reset && o->done == 1 &&
+		       status_of(d, slot) == e->status &&
+		       o->c[0].len == e->used_len;
+	}
+	return false;
+}
+
+static bool faults_as_expected(struct vblk *d, const struct faults *f,
+			       const struct expect *e)
+{
+	unsigned int i;
+
+	if (f->n != e->nr_faults)
 		return false;
-	if (st == BLK_IOERR || st == BLK_UNSUPP)
-		return true;
-	return st == NO_STATUS && o->c[0].len == 0;
+	for (i = 0; i < e->nr_faults; i++) {
+		uint64_t at = e->f[i].addr == AT_CANARY_PHYS ? d->canary_phys :
+							      e->f[i].addr;
+
+		if (f->f[i].addr != at || f->f[i].dir != e->f[i].dir)
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -137,40 +178,44 @@ bool recover(struct vblk *d, const struct outcome *o, char *how, size_t len)
 /*
  * Run one case end to end and print its line: what the device did, what
  * the IOMMU reported, whether anything outside the mappings changed, and
- * whether the device came back.
+ * whether the device came back. It passes only with exactly the outcome
+ * its table entry expects.
  */
 static void run_case(struct vblk *d, struct fault_log *log,
 		     const struct hcase *h)
 {
-	char out[320], dmg[160], how[128];
-	struct faults f = { 0 };
+	char out[320], want[320], dmg[160], how[128];
+	struct faults f;
 	struct outcome o;
 	unsigned int slot;
 	bool ok;
 	int bad;
 
 	say("--- %s: %s", h->name, h->does);
-	faults_begin(log, 2);
+	report_step(h->name, "running the case");
+	faults_begin(log);
 	/* No case may change a data buffer; rings and commands are its own. */
 	freeze(d, (1U << R_CMD) | (1U << R_DESC) | (1U << R_AVAIL) |
 		  (1U << R_USED));
 	memset(&o, 0, sizeof(o));
 	slot = h->run(d, &o);
-	faults_collect(log, &f, h->expect == REFUSED_FAULT);
+	faults_collect(log, &f);
 	outcome_str(d, &o, &f, slot, out, sizeof(out));
 	bad = damage(d, dmg, sizeof(dmg));
-	ok = refused(d, &o, slot) && !bad;
-	if (h->expect == REFUSED_FAULT && !f.n && !f.suppressed)
-		ok = false;
+	ok = ending_as_expected(d, &o, slot, &h->expect) &&
+	     faults_as_expected(d, &f, &h->expect) && !bad;
+	report_step(h->name, "recovering: reset if asked, then a read");
 	if (!recover(d, &o, how, sizeof(how)))
 		ok = false;
-	if (ok)
+	if (ok) {
 		pass("%s: %s; canaries and idle buffers unchanged; %s",
 		     h->name, out, how);
-	else
-		fail("%s: %s;%s%s; %s", h->name, out,
-		     bad ? " CHANGED:" : " memory unchanged", bad ? dmg : "",
-		     how);
+		return;
+	}
+	expect_str(d, &h->expect, want, sizeof(want));
+	fail("%s: %s;%s%s; %s (expected: %s)", h->name, out,
+	     bad ? " CHANGED:" : " memory unchanged", bad ? dmg : "", how,
+	     want);
 }
 
 void run_cases(struct vblk *d, struct fault_log *log,

@@ -18,20 +18,44 @@
 #include "faults.h"
 
 /*
- * What a case must show. Every case must also leave all memory outside
- * its own rings and commands unchanged (canaries, idle buffers), and the
- * device must read correctly afterwards (after a reset if it asked for
- * one).
+ * What a case must show: exactly one ending, and exactly these faults
+ * from iovm's record (address and direction, in order). Every case must
+ * also leave all memory outside its own rings and commands unchanged
+ * (canaries, idle buffers), and the device must read correctly
+ * afterwards (after a reset if it asked for one).
  */
-enum expect {
-	/* An error status, the chain returned with nothing, or NEEDS_RESET. */
-	REFUSED,
-	/*
-	 * The same, and the IOMMU reported a fault for it (or faults went
-	 * unseen: struct faults' suppressed).
-	 */
-	REFUSED_FAULT,
+enum ending {
+	/* Completed: this status byte (NO_STATUS: none) and used length. */
+	END_STATUS,
+	/* No completion; NEEDS_RESET, with the config interrupt. */
+	END_RESET,
+	/* NEEDS_RESET while being set up (no DRIVER_OK: no interrupt). */
+	END_RESET_SETUP,
 };
+
+#define MAX_WANT_FAULTS	2
+#define AT_CANARY_PHYS	1ULL	/* the canary page's guest-physical address */
+
+struct want_fault {
+	uint64_t addr;
+	char dir;
+};
+
+struct expect {
+	enum ending end;
+	uint8_t status;
+	uint32_t used_len;
+	unsigned int nr_faults;
+	struct want_fault f[MAX_WANT_FAULTS];
+};
+
+/* The parts of a table entry's expectation, spelled as they read. */
+#define ENDS_RESET		.end = END_RESET
+#define ENDS_RESET_AT_SETUP	.end = END_RESET_SETUP
+#define ENDS(st, len)		.end = END_STATUS, .status = (st), .used_len = (len)
+#define NO_FAULT		.nr_faults = 0
+#define FAULT(a, d)		.nr_faults = 1, .f = { { (a), (d) } }
+#define FAULTS2(a, d, b, e)	.nr_faults = 2, .f = { { (a), (d) }, { (b), (e) } }
 
 /* Build and submit the case; fill @o. Returns the status slot to inspect. */
 typedef unsigned int case_fn(struct vblk *d, struct outcome *o);
@@ -40,7 +64,7 @@ struct hcase {
 	const char *name;
 	const char *does;		/* for the narration */
 	case_fn *run;
-	enum expect expect;
+	struct expect expect;
 };
 
 struct case_list {

@@ -142,7 +142,12 @@ struct blk_hdr {
 #define NR_SLOTS	64
 
 #define QSIZE		64
-#define TIMEOUT_MS	15000
+/*
+ * How long a request may take before the case calls the device hung: a
+ * bound for failure, never a window an outcome depends on, so it is
+ * generous enough for a nested guest on a loaded machine.
+ */
+#define TIMEOUT_MS	60000
 
 enum {
 	R_DESC, R_AVAIL, R_USED, R_CMD, R_DATA, R_RBUF, R_RO, R_SPARE,

@@ -46,15 +46,19 @@
 #include "faults.h"
 #include "report.h"
 
-static void on_alarm(int sig)
+/*
+ * The guest kernel's side, as a witness: its virtio-iommu driver logs
+ * the fault events iovm sends, ratelimited and a little later. How many
+ * lines are there by now is not a check (the ratelimit drops some, and a
+ * line may still be on its way); it shows the guest saw the faults too.
+ */
+static void witness(struct fault_log *log)
 {
-	static const char msg[] =
-		"not ok - vfio-blk: watchdog: no progress for 600 s\n";
+	unsigned int logged, confirmed;
 
-	(void)sig;
-	if (write(1, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
+	faults_witness(log, &logged, &confirmed);
+	printf("# the guest kernel's own log: %u fault line%s for endpoint %u so far (ratelimited), %u at an address and direction iovm reported to this run\n",
+	       logged, logged == 1 ? "" : "s", log->endpoint, confirmed);
 }
 
 static int usage(void)
@@ -102,9 +106,13 @@ int main(int argc, char **argv)
 	    strcmp(what, "hostile"))
 		return usage();
 
-	signal(SIGALRM, on_alarm);
-	alarm(600);
-	fault_log_open(&log);
+	report_watchdog_start();
+	err = fault_log_open(&log);
+	if (err && strcmp(what, "data")) {
+		printf("not ok - vfio-blk: iovm's test device (I/O ports 0x504-0x50b) is out of reach: %s; the %s checks count faults from it\n",
+		       strerror(-err), what);
+		return 1;
+	}
 
 	err = bind_vfio(&dev);
 	if (!err)
@@ -132,6 +140,8 @@ int main(int argc, char **argv)
 		cmd_isolation(&dev, &log);
 	else
 		cmd_hostile(&dev, &log);
+	if (strcmp(what, "data"))
+		witness(&log);
 
 	/* Leave the device quiet: reset, then let VFIO tear down the rest. */
 	if (dev.regs)

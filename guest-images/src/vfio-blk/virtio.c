@@ -211,6 +211,7 @@ void notify(struct vblk *d)
 void wait_done(struct vblk *d, unsigned int n, long ms, struct outcome *o)
 {
 	struct timespec t0;
+	uint32_t status;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
@@ -228,11 +229,16 @@ void wait_done(struct vblk *d, unsigned int n, long ms, struct outcome *o)
 		}
 		if (o->done >= n)
 			return;
-		if (rd(d, VM_STATUS) & ST_NEEDS_RESET) {
+		status = rd(d, VM_STATUS);
+		if (status & ST_NEEDS_RESET) {
 			o->needs_reset = true;
-			/* Take the config interrupt that comes with it. */
-			if (!(o->isr & INT_CONFIG))
-				irq_wait(d, 2000, &o->isr);
+			/*
+			 * A live device raises the config interrupt with it:
+			 * wait for that event (the bound is for a hung one).
+			 */
+			while ((status & ST_DRIVER_OK) && !(o->isr & INT_CONFIG) &&
+			       elapsed_ms(&t0) < ms)
+				irq_wait(d, ms - elapsed_ms(&t0), &o->isr);
 			return;
 		}
 		if (elapsed_ms(&t0) >= ms) {
