@@ -88,6 +88,7 @@ cli-tests: iovm
 	@tests/cli/errors.sh ./iovm
 	@tests/cli/dtb.sh ./iovm
 	@tests/cli/control.sh ./iovm
+	@tests/cli/control-dir.sh ./iovm
 	@tests/cli/install.sh
 
 guest-tests: iovm
