@@ -1,7 +1,8 @@
 # iovm: a KVM virtual machine monitor with a built-in virtio-iommu.
 #
 #   make            build ./iovm (statically linked: it also runs inside the
-#                   nested test harness, which has no libraries)
+#                   nested test harness, which has no libraries); first it
+#                   names any missing Debian package (libfdt-dev, libaio-dev)
 #   make demo       boot the demo guest (installs what it needs as root)
 #   make demo-vfio  a guest program drives a disk through VFIO, fenced by
 #                   the virtio-iommu
@@ -45,18 +46,38 @@ FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
 FUZZ_BINS := $(FUZZ_NAMES:%=$(SAN)/fuzz/standalone/%)
 FUZZ_MAIN := $(SAN)/tests/fuzz/standalone.o $(SAN)/tests/fuzz/fuzz_common.o
 
+# The Debian packages the build needs, each with the files that show it is
+# installed. scripts/check-build-deps looks for them before anything
+# compiles and names what is missing. (Overridable: tests/cli/build-deps.sh
+# makes one go missing that way.)
+BUILD_DEPS := libfdt-dev:libfdt.h,libfdt.a libaio-dev:libaio.h,libaio.a
+TEST_DEPS  := libcmocka-dev:cmocka.h,libcmocka.so
+CHECK_DEPS  = @CC='$(CC)' CHECK_CFLAGS='$(filter -I% --sysroot=%,$(CFLAGS))' \
+	scripts/check-build-deps
+
 .PHONY: all deps check unit unit-asan fuzz cli-tests guest-tests demo demo-vfio clean \
-	install uninstall
+	install uninstall check-build-deps
 all: iovm
+
+# Once per make run, before the first compile: a fresh machine is told
+# which packages to install rather than shown a compiler error. The unit
+# tests need cmocka too; other goals only name it if something is missing.
+ifneq ($(filter unit unit-asan $(BUILD)/tests/% $(SAN)/tests/%,$(MAKECMDGOALS)),)
+check-build-deps:
+	$(CHECK_DEPS) $(BUILD_DEPS) $(TEST_DEPS)
+else
+check-build-deps:
+	$(CHECK_DEPS) $(BUILD_DEPS) -- $(TEST_DEPS)
+endif
 
 iovm: $(BUILD)/main.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | check-build-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(SAN)/%.o: %.c
+$(SAN)/%.o: %.c | check-build-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
@@ -88,13 +109,16 @@ cli-tests: iovm
 	@tests/cli/errors.sh ./iovm
 	@tests/cli/dtb.sh ./iovm
 	@tests/cli/control.sh ./iovm
+	@tests/cli/control-dir.sh ./iovm
 	@tests/cli/install.sh
+	@tests/cli/build-deps.sh
 
 guest-tests: iovm
 	@tests/guest/run-all.sh
 
 check: deps
-	@$(MAKE) --no-print-directory unit unit-asan fuzz cli-tests guest-tests
+	@$(MAKE) --no-print-directory unit unit-asan fuzz cli-tests bench-check \
+		guest-tests
 
 demo: deps
 	@$(MAKE) --no-print-directory iovm
@@ -118,11 +142,16 @@ clean:
 # make check; this prints figures, references and ratios.
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
-.PHONY: bench
+.PHONY: bench bench-check
 bench: deps
 	@$(MAKE) --no-print-directory iovm $(BUILD)/bench/iovm-bench \
 		$(BUILD)/bench/bench-io
 	@bench/run.sh
+
+# In make check: the steps of make bench that boot a guest run without the
+# host's /dev/kvm (through the harness).
+bench-check: iovm $(BUILD)/bench/iovm-bench
+	@bench/check-nokvm.sh
 
 $(BUILD)/bench/iovm-bench: $(BENCH_OBJS) $(LIB_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -5,10 +5,12 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -20,12 +22,69 @@
 #define CTL_TIMEOUT_S	30
 
 /*
+ * Why the control socket directory @dir shows no guest to this user, in
+ * words, into @why: 0 if it is there and readable, else -errno.
+ */
+static int ctl_dir_problem(const char *dir, char *why, size_t len)
+{
+	struct stat st;
+	int err;
+
+	if (stat(dir, &st)) {
+		err = -errno;
+		if (err == -ENOENT)
+			snprintf(why, len, "%s does not exist: no guest of this user (with this XDG_RUNTIME_DIR) has a control socket",
+				 dir);
+		else
+			snprintf(why, len, "cannot look into %s: %s (a directory above it is closed to this user)",
+				 dir, strerror(-err));
+		return err;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "%s is not a directory, so no guest can have a control socket in it",
+			 dir);
+		return -ENOTDIR;
+	}
+	if (access(dir, R_OK | X_OK)) {
+		err = -errno;
+		if (st.st_uid != geteuid())
+			snprintf(why, len, "%s: %s: it belongs to uid %u, and only its owner can list or control the guests in it",
+				 dir, strerror(-err), (unsigned int)st.st_uid);
+		else
+			snprintf(why, len, "%s: %s: its mode is %03o, iovm makes it 0700",
+				 dir, strerror(-err), st.st_mode & 0777);
+		return err;
+	}
+	return 0;
+}
+
+/* A connection to @name's socket failed with @err: say why. */
+static void ctl_unreachable(const char *name, const char *path, int err)
+{
+	char dir[PATH_MAX], why[PATH_MAX + 256];
+
+	if (err == -ECONNREFUSED) {
+		pr_err("the guest named %s is not running any more; removed its stale socket",
+		       name);
+		unlink(path);
+	} else if (!control_dir(dir, sizeof(dir)) &&
+		   ctl_dir_problem(dir, why, sizeof(why))) {
+		pr_err("no guest named %s can be reached: %s", name, why);
+	} else if (err == -ENOENT) {
+		pr_err("no guest named %s (see iovm list)", name);
+	} else {
+		pr_err("cannot reach the guest named %s at %s: %s", name, path,
+		       strerror(-err));
+	}
+}
+
+/*
  * Send @req to the guest @name; the answer (without its final "ok") goes
  * to @out. Returns an exit status, having said what went wrong.
  */
 static int ctl_request(const char *name, const char *req, FILE *out)
 {
-	char path[256], *buf, *end;
+	char path[PATH_MAX], *buf, *end;
 	size_t len = 0;
 	ssize_t n;
 	int fd, status;
@@ -40,19 +99,8 @@ static int ctl_request(const char *name, const char *req, FILE *out)
 		return IOVM_EXIT_ERROR;
 	}
 	fd = control_connect(path);
-	if (fd == -ENOENT) {
-		pr_err("no guest named %s (see iovm list)", name);
-		return IOVM_EXIT_ERROR;
-	}
-	if (fd == -ECONNREFUSED) {
-		pr_err("the guest named %s is not running any more; removed its stale socket",
-		       name);
-		unlink(path);
-		return IOVM_EXIT_ERROR;
-	}
 	if (fd < 0) {
-		pr_err("cannot reach the guest named %s at %s: %s", name, path,
-		       strerror(-fd));
+		ctl_unreachable(name, path, fd);
 		return IOVM_EXIT_ERROR;
 	}
 	/* A guest that stopped answering must not hang the command. */
@@ -97,16 +145,32 @@ static int ctl_request(const char *name, const char *req, FILE *out)
 
 static int ctl_list(void)
 {
-	char dir[256];
+	char dir[PATH_MAX], why[PATH_MAX + 256];
+	unsigned int found = 0;
 	struct dirent *e;
 	DIR *d;
+	int err;
 
-	if (control_dir(dir, sizeof(dir)))
+	if (control_dir(dir, sizeof(dir))) {
+		pr_err("iovm list: XDG_RUNTIME_DIR is longer than a path can be");
 		return IOVM_EXIT_ERROR;
-	d = opendir(dir);
+	}
+	err = ctl_dir_problem(dir, why, sizeof(why));
+	d = err ? NULL : opendir(dir);
+	if (!err && !d) {
+		err = -errno;
+		snprintf(why, sizeof(why), "cannot read %s: %s", dir,
+			 strerror(errno));
+	}
+	if (err && err != -ENOENT) {
+		pr_err("iovm list: %s", why);
+		return IOVM_EXIT_ERROR;
+	}
 	printf("%-24s %8s  %s\n", "NAME", "PID", "STATE");
-	if (!d)
-		return IOVM_EXIT_OK;	/* no guest ever ran */
+	if (!d) {
+		pr_info("no guests: %s", why);
+		return IOVM_EXIT_OK;
+	}
 	while ((e = readdir(d))) {
 		size_t l = strlen(e->d_name);
 		char name[CONTROL_NAME_MAX + 1], answer[256] = "";
@@ -126,10 +190,14 @@ static int ctl_list(void)
 			fflush(f);
 			sscanf(answer, "%*s %15s %15s", pid, state);
 			printf("%-24s %8s  %s\n", name, pid, state);
+			found++;
 		}
 		fclose(f);
 	}
 	closedir(d);
+	if (!found)
+		pr_info("no guests: no running guest has a control socket in %s",
+			dir);
 	return IOVM_EXIT_OK;
 }
 

@@ -10,6 +10,8 @@
 #   BENCH_SKIP="guest ..."  leave steps out: iommu blk rss callgrind guest
 #   BENCH_GUEST_SECS=N      seconds per disk pattern in the guest (default 2)
 #   BENCH_SAVE_BASELINE=1   write this run's ratios to bench/baseline.txt
+#   BENCH_OUT=DIR           results, logs and the table there (default
+#                           build/bench, where the bench programs are)
 #
 # Exits non-zero only if a step failed; targets missed are reported, not
 # errors (no timing ever decides a build's fate).
@@ -17,9 +19,9 @@ set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd -P)
 cd "$repo" || exit 1
-out=build/bench
+out=${BENCH_OUT:-build/bench}
 res=$out/results.txt
-bench=$out/iovm-bench
+bench=build/bench/iovm-bench
 quick=()
 [ "${BENCH_QUICK:-0}" = 1 ] && quick=(--quick)
 secs=${BENCH_GUEST_SECS:-2}
@@ -55,7 +57,7 @@ step() {
 
 step iommu 300 "$bench" "${quick[@]}" iommu
 step blk 300 "$bench" "${quick[@]}" blk
-step rss 120 bench/rss.sh ./iovm "$bench"
+step rss 360 bench/rss.sh ./iovm "$bench"
 step callgrind 600 bench/callgrind.sh "$bench" "$out/callgrind"
 step guest 1200 bench/guest.sh "$secs"
 

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +28,20 @@
 int control_dir(char *buf, size_t len)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	size_t base;
 	int n;
 
-	if (xdg && *xdg)
-		n = snprintf(buf, len, "%s/iovm", xdg);
-	else if (geteuid() == 0)
+	if (xdg && *xdg) {
+		/* No trailing slash: the socket directory's parent is the XDG one. */
+		base = strlen(xdg);
+		while (base > 1 && xdg[base - 1] == '/')
+			base--;
+		n = snprintf(buf, len, "%.*s/iovm", (int)base, xdg);
+	} else if (geteuid() == 0) {
 		n = snprintf(buf, len, "/run/iovm");
-	else
+	} else {
 		n = snprintf(buf, len, "/tmp/iovm-%u", (unsigned int)geteuid());
+	}
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
@@ -83,43 +90,53 @@ int control_connect(const char *path)
 	return fd;
 }
 
-/* The directory: created owner-only; an existing one must be ours alone. */
-static int control_make_dir(const char *dir)
+/*
+ * Create what is missing of @dir, as mkdir -p would, so that iovm also
+ * starts where /run or $XDG_RUNTIME_DIR do not exist (a minimal initramfs,
+ * a container): the directories above it 0755 less the umask, @dir itself
+ * 0700, and $XDG_RUNTIME_DIR 0700 too, as the XDG spec asks of it.
+ */
+static int control_make_dirs(char *dir, char *why, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char *last = strrchr(dir, '/'), *p = dir;
+	mode_t mode;
+	int err;
+
+	do {
+		p = strchr(p + 1, '/');
+		if (p)
+			*p = 0;
+		mode = !p || (p == last && xdg && *xdg) ? 0700 : 0755;
+		err = mkdir(dir, mode) && errno != EEXIST ? -errno : 0;
+		if (err)
+			snprintf(why, len, "cannot create %s: %s", dir,
+				 strerror(-err));
+		if (p)
+			*p = '/';
+	} while (p && !err);
+	return err;
+}
+
+/* The socket directory, new or not, must be ours alone. */
+static int control_check_dir(const char *dir, char *why, size_t len)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		int err = -errno;
-
-		pr_err("control socket directory %s: %s", dir, strerror(errno));
-		return err;
-	}
 	if (lstat(dir, &st) || !S_ISDIR(st.st_mode) ||
 	    st.st_uid != geteuid() || (st.st_mode & 077)) {
-		pr_err("control socket directory %s must be a directory owned by this user with mode 0700",
-		       dir);
+		snprintf(why, len, "%s is not a directory owned by this user with mode 0700",
+			 dir);
 		return -EPERM;
 	}
 	return 0;
 }
 
-int control_open(struct vm *vm, const char *name)
+/* A socket left by a guest that died is stale: nobody answers it. */
+static int control_claim_name(const char *path, const char *name)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char dir[sizeof(sa.sun_path)];
-	mode_t old;
-	int fd, err;
+	int fd = control_connect(path);
 
-	if (control_dir(dir, sizeof(dir)) ||
-	    control_path(name, sa.sun_path, sizeof(sa.sun_path))) {
-		pr_err("--name %s: the control socket path is too long", name);
-		return -ENAMETOOLONG;
-	}
-	err = control_make_dir(dir);
-	if (err)
-		return err;
-	/* A socket left by a guest that died is stale: nobody answers it. */
-	fd = control_connect(sa.sun_path);
 	if (fd >= 0) {
 		close(fd);
 		pr_err("--name %s: a guest with that name is already running",
@@ -129,25 +146,73 @@ int control_open(struct vm *vm, const char *name)
 	if (fd == -ECONNREFUSED) {
 		pr_info("removed the stale control socket of a guest named %s that is gone",
 			name);
-		unlink(sa.sun_path);
+		unlink(path);
 	}
+	return 0;
+}
+
+static int control_listen(struct vm *vm, const char *name, char *why,
+			  size_t len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[PATH_MAX];
+	mode_t old;
+	int fd, n, err;
+
+	if (control_dir(dir, sizeof(dir))) {
+		snprintf(why, len, "XDG_RUNTIME_DIR is longer than a path can be");
+		return -ENAMETOOLONG;
+	}
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s.sock", dir,
+		     name);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path)) {
+		snprintf(why, len, "its socket path %s/%s.sock is longer than the %zu bytes a Unix socket address holds",
+			 dir, name, sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	err = control_make_dirs(dir, why, len);
+	if (!err)
+		err = control_check_dir(dir, why, len);
+	if (!err)
+		err = control_claim_name(sa.sun_path, name);
+	if (err)
+		return err;
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		err = -errno;
+		snprintf(why, len, "cannot make a Unix socket: %s",
+			 strerror(errno));
+		return err;
+	}
 	old = umask(077);	/* the socket is created 0600 */
 	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (err || listen(fd, 8)) {
 		err = -errno;
-		pr_err("control socket %s: %s", sa.sun_path, strerror(errno));
+		snprintf(why, len, "cannot create the socket %s: %s",
+			 sa.sun_path, strerror(errno));
 		close(fd);
 		return err;
 	}
 	vm->control_fd = fd;
 	snprintf(vm->control_path, sizeof(vm->control_path), "%s",
 		 sa.sun_path);
+	return 0;
+}
+
+int control_open(struct vm *vm, const char *name)
+{
+	char why[PATH_MAX + 128];
+	int err;
+
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	err = control_listen(vm, name, why, sizeof(why));
+	if (err == -EADDRINUSE)
+		return err;
+	if (err)
+		pr_warn("the control commands (iovm list/stop/pause/resume/stat) will not reach this guest: %s",
+			why);
 	return 0;
 }
 

@@ -268,12 +268,18 @@ int pvpanic_init(struct vm *vm, uint64_t base);
 
 /* ---- the control socket (kvm/control.c) ---- */
 
-/* Where sockets live: $XDG_RUNTIME_DIR/iovm, /run/iovm as root, else /tmp. */
+/* Where sockets live: $XDG_RUNTIME_DIR/iovm, /run/iovm as root, else /tmp/iovm-UID. */
 int control_dir(char *buf, size_t len);
 int control_path(const char *name, char *buf, size_t len);
 bool control_name_valid(const char *name);
 /* Connected fd, or -ECONNREFUSED for a stale socket, -ENOENT, ... */
 int control_connect(const char *path);
+/*
+ * Listen on the guest's control socket, creating its directories as needed.
+ * 0 when the guest may run: with the socket, or without one after a single
+ * warning saying why (unwritable or read-only directory, path too long);
+ * -EADDRINUSE when a running guest already has @name.
+ */
 int control_open(struct vm *vm, const char *name);
 /* Answer one pending connection (the main loop saw control_fd ready). */
 void control_serve(struct vm *vm);
