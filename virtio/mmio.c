@@ -81,12 +81,20 @@ void virtio_needs_reset(struct virtio_dev *vdev, const char *why)
 void virtio_push(struct virtio_dev *vdev, struct virtqueue *vq,
 		 uint16_t head, uint32_t len)
 {
+	if (!vq->ready)
+		return;		/* no used ring: see virtio_notify_used() */
 	if (vq_push(vq, head, len))
 		virtio_needs_reset(vdev, "used ring is not writable");
 }
 
 void virtio_notify_used(struct virtio_dev *vdev, struct virtqueue *vq)
 {
+	/*
+	 * A queue that is not live has no rings to read the driver's wish
+	 * from (a completion handler may run late, after a reset).
+	 */
+	if (!vq->ready)
+		return;
 	/* Nothing new since the last check: nothing to say. */
 	if (vq->signalled_valid && vq->signalled_used == vq->used_idx)
 		return;

@@ -5,6 +5,7 @@
  * machine, queue set-up and its validation, reset, interrupt acknowledge,
  * config space bounds, and accesses of the wrong width.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -412,6 +413,36 @@ static void test_inline_notify(void **state)
 	assert_int_equal(t->notified[0], 1);
 }
 
+static int count_translate(void *opaque, uint64_t iova, uint64_t len,
+			   enum dma_dir dir, uint64_t *gpa, uint64_t *contig)
+{
+	(*(int *)opaque)++;
+	return -EFAULT;
+}
+
+/*
+ * A queue that is not set up has no rings: nothing the device does on
+ * it (a completion handler woken late, after a reset) may read or write
+ * guest memory at its zeroed addresses. Seen under load: a stale aio
+ * completion after a reset read "the available ring" at IOVA 0.
+ */
+static void test_no_ring_access_when_not_ready(void **state)
+{
+	struct test_dev *t = *state;
+	int accesses = 0;
+
+	t->vdev.dma.translate = count_translate;
+	t->vdev.dma.opaque = &accesses;
+	negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1));
+	wr(t, R_STATUS, rd(t, R_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+	wr(t, R_STATUS, 0);
+	virtio_notify_used(&t->vdev, &t->vdev.vqs[0]);
+	virtio_complete(&t->vdev, &t->vdev.vqs[0], 0, 0);
+	assert_int_equal(accesses, 0);
+	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	t->vdev.dma.translate = NULL;
+}
+
 static void test_wrong_width(void **state)
 {
 	struct test_dev *t = *state;
@@ -473,6 +504,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hot_registers_without_lock,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inline_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_ring_access_when_not_ready,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_width, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_space, setup, teardown),
 	};
