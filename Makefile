@@ -8,6 +8,8 @@
 #                   the virtio-iommu
 #   make check      the whole test suite: unit tests, sanitizer build,
 #                   command-line errors, guest-boot integration tests
+#   make stress     the IOMMU's races and the hostile suite, over and over
+#                   for 10 minutes with both cores loaded (not in check)
 #   make deps       install the Debian packages (or print the apt-get line)
 #   make install    iovm and its man page into $(DESTDIR)$(PREFIX)
 
@@ -127,6 +129,15 @@ demo: deps
 demo-vfio: deps
 	@$(MAKE) --no-print-directory iovm
 	@scripts/demo vfio
+
+# make stress: the IOMMU's races and the hostile suite, repeated for
+# STRESS_SECONDS (default 600) with both cores loaded. Not in make check.
+STRESS_BINS := $(foreach t,test_iommu test_rwlock,$(BUILD)/tests/$(t) \
+		$(SAN)/tests/$(t))
+.PHONY: stress
+stress: deps
+	@$(MAKE) --no-print-directory iovm $(STRESS_BINS)
+	@tests/stress/run.sh
 
 install: iovm
 	install -D -m 755 iovm $(DESTDIR)$(BINDIR)/iovm

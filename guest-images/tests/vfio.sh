@@ -4,13 +4,16 @@
 # vfio-platform and driven by /bin/vfio-blk through VFIO, behind iovm's
 # virtio-iommu.
 #
-# usage: sh /tests/vfio.sh data|isolation|hostile|demo
-# (iovm.run=vfio-data, vfio-isolation, vfio-hostile and vfio-demo call it.)
+# usage: sh /tests/vfio.sh data|isolation|hostile|demo|stress
+# (iovm.run=vfio-data, vfio-isolation, vfio-hostile, vfio-demo and
+# vfio-stress call it; stress repeats the hostile suite in this one guest
+# for iovm.stress_seconds=, default 120.)
 #
 # Kernel command line: vfio_platform.reset_required=0 and
 # vfio_iommu_type1.allow_unsafe_interrupts=1 (see src/vfio-blk/main.c for why).
 mode=${1:-data}
 serial=vfio-disk
+stress_seconds=120
 failed=0
 pass() { echo "ok - $*"; }
 fail() { echo "not ok - $*"; failed=1; }
@@ -18,6 +21,7 @@ fail() { echo "not ok - $*"; failed=1; }
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	iovm.vfio_serial=*) serial=${arg#iovm.vfio_serial=} ;;
+	iovm.stress_seconds=*) stress_seconds=${arg#iovm.stress_seconds=} ;;
 	esac
 done
 for p in vfio_platform.reset_required=0 \
@@ -67,6 +71,24 @@ demo)
 	vfio-blk "$dev" hostile || failed=1
 	echo "== The guest's own view of the faults (its virtio-iommu driver's log, ratelimited):"
 	dmesg | grep 'fault from EP' | tail -n 8 | sed 's/^\[[^]]*\] /   /'
+	;;
+stress)
+	# Whole hostile runs, one after another, in the same guest (as the
+	# demo runs its three), until the time is up; each round's races say
+	# how many holds the IOMMU waited for.
+	end=$(($(date +%s) + stress_seconds))
+	round=0
+	while [ "$(date +%s)" -lt "$end" ]; do
+		round=$((round + 1))
+		if vfio-blk "$dev" hostile > /tmp/round.log 2>&1; then
+			echo "ok - stress round $round: $(grep -c '^ok - ' /tmp/round.log) checks held"
+		else
+			fail "stress round $round:"
+			grep '^not ok' /tmp/round.log
+		fi
+		sed -n "s/^ok - \(unmap-in-flight\|detach-in-flight\): \([^;]*\);.*/#   round $round: \1: \2/p" /tmp/round.log
+	done
+	echo "iovm-guest: stress: $round rounds of the hostile suite"
 	;;
 *)
 	fail "unknown mode '$mode' (data, isolation, hostile or demo)"

@@ -1777,6 +1777,11 @@ static void test_unmap_races_dma(void **state)
 		atomic_store(&r[i].stop, true);
 		pthread_join(t[i], NULL);
 	}
+	/* What happened, so a run under load shows the race was run. */
+	print_message("races: %d rounds, %lu and %lu translations used, %llu and %llu holds waited for by UNMAP/DETACH\n",
+		      rounds, atomic_load(&r[0].hits), atomic_load(&r[1].hits),
+		      (unsigned long long)atomic_load(&f->s.endpoints[1].holds_waited),
+		      (unsigned long long)atomic_load(&f->s.endpoints[2].holds_waited));
 	assert_false(stale);
 	assert_false(atomic_load(&r[0].bad) || atomic_load(&r[1].bad));
 	/* The loop ran to its end, and the devices did get through. */
