@@ -17,7 +17,7 @@
 
 #include <linux/kvm.h>
 
-#include "../fdt/fdt.h"
+#include "machine.h"
 
 #define SZ_4K		0x1000ULL
 #define SZ_1M		0x100000ULL
@@ -193,7 +193,7 @@ struct vm {
 	struct testdev *testdev;
 	uint64_t next_mmio;	/* next free device window in the hole */
 	unsigned int next_irq;	/* next free IO-APIC pin for devices */
-	struct fdt_desc fdt;	/* what the device tree will describe */
+	struct machine_desc machine; /* what the guest is told it has */
 	struct vm_device devices[VM_MAX_DEVICES];
 	unsigned int nr_devices;
 	/* Where console input goes: the UART, or a virtio-console. */

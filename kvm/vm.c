@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "../fdt/fdt.h"
 #include "../log.h"
 #include "boot.h"
 #include "cpuid.h"
@@ -172,10 +173,11 @@ static size_t uart_console_in(void *opaque, const uint8_t *buf, size_t len)
 
 static int vm_init_devices(struct vm *vm)
 {
-	struct fdt_dev panic = { .kind = FDT_DEV_PVPANIC, .irq = -1,
-				 .iommu_endpoint = -1, .size = SZ_4K };
+	struct machine_dev panic = { .kind = MACHINE_DEV_PVPANIC, .irq = -1,
+				     .iommu_endpoint = -1, .size = SZ_4K };
 	int err;
 
+	machine_init_pc(&vm->machine, vm->nr_cpus);
 	err = testdev_init(vm);
 	if (!err)
 		err = uart_init(vm);
@@ -184,12 +186,11 @@ static int vm_init_devices(struct vm *vm)
 	if (!err)
 		err = pvpanic_init(vm, panic.base);
 	if (!err)
-		err = fdt_desc_add(&vm->fdt, &panic);
+		err = machine_add_dev(&vm->machine, &panic);
 	if (err) {
 		pr_err("cannot set up the legacy devices: %s", strerror(-err));
 		return err;
 	}
-	vm->fdt.uart = true;
 	vm->console_in = uart_console_in;
 	vm->console_in_opaque = vm->uart;
 	vm->console_space_fd = uart_space_fd(vm->uart);
@@ -237,7 +238,7 @@ static int vm_load_guest(struct vm *vm, struct kernel_image *k)
 		err = -ENOMEM;
 		goto out;
 	}
-	size = fdt_build(&vm->fdt, dtb, FDT_MAX_SIZE);
+	size = fdt_build(&vm->machine, dtb, FDT_MAX_SIZE);
 	if (size < 0) {
 		err = size;
 		pr_err("cannot build the device tree: %s", strerror(-err));
@@ -326,7 +327,6 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	vm->nr_cpus = cfg->nr_cpus;
 	vm->next_mmio = DEVICE_MMIO_BASE;
 	vm->next_irq = FIRST_DEVICE_IRQ;
-	vm->fdt.nr_cpus = cfg->nr_cpus;
 	vm->exit_efd = eventfd(0, EFD_CLOEXEC);
 	pthread_mutex_init(&vm->park_lock, NULL);
 	pthread_cond_init(&vm->park_cond, NULL);
