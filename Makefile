@@ -27,7 +27,7 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 # Everything but main.c: linked into iovm and into every unit test.
 LIB_SRCS := log.c cli.c ctl.c dump.c \
-            $(wildcard kvm/*.c fdt/*.c virtio/*.c iommu/*.c)
+            $(wildcard kvm/*.c kvm/x86/*.c fdt/*.c virtio/*.c iommu/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 SAN_OBJS := $(LIB_SRCS:%.c=$(SAN)/%.o)
 
