@@ -47,6 +47,8 @@
 #define PORT_TEST_MARK		0x502
 #define PORT_TEST_REPORT	0x504	/* 32-bit; see kvm/testdev.c */
 #define PORT_TEST_GATE		0x508
+#define PORT_ACPI_PM		0x600	/* see kvm/x86/acpi_pm.c */
+#define PORT_ACPI_PM_LEN	3
 
 /* Exit status of `iovm run`, also documented in README.md and --help. */
 enum iovm_exit {
@@ -265,6 +267,8 @@ int uart_space_fd(struct uart *uart);
 int testdev_init(struct vm *vm);
 void testdev_exit(struct vm *vm);
 int pvpanic_init(struct vm *vm, uint64_t base);
+/* The ACPI power-off and reset registers (kvm/x86/acpi_pm.c). */
+int acpi_pm_init(struct vm *vm);
 
 /* ---- the control socket (kvm/control.c) ---- */
 

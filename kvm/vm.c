@@ -180,6 +180,8 @@ static int vm_init_devices(struct vm *vm)
 	machine_init_pc(&vm->machine, vm->nr_cpus);
 	err = testdev_init(vm);
 	if (!err)
+		err = acpi_pm_init(vm);
+	if (!err)
 		err = uart_init(vm);
 	if (!err)
 		err = vm_alloc_device(vm, &panic.base, NULL);
