@@ -109,6 +109,7 @@ fuzz: $(FUZZ_BINS)
 cli-tests: iovm
 	@tests/cli/errors.sh ./iovm
 	@tests/cli/dtb.sh ./iovm
+	@tests/cli/acpi.sh ./iovm
 	@tests/cli/control.sh ./iovm
 	@tests/cli/control-dir.sh ./iovm
 	@tests/cli/install.sh

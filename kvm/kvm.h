@@ -132,6 +132,8 @@ struct vm_config {
 	const char *initrd;
 	const char *params;	/* appended to the default command line */
 	const char *dump_dtb;
+	const char *dump_acpi;	/* a directory */
+	bool dt;		/* --dt: a device tree instead of ACPI */
 	uint64_t mem_size;
 	unsigned int nr_cpus;
 	bool debug;
@@ -235,6 +237,9 @@ int vm_create(struct vm **out, const struct vm_config *cfg);
 int vm_add_device(struct vm *vm, const struct vm_device *dev);
 /* Load the guest, then create the KVM VM and its vCPUs. */
 int vm_prepare(struct vm *vm);
+struct boot_setup;
+/* Describe vm->machine to the guest: ACPI tables, or a DTB with --dt. */
+int vm_describe(struct vm *vm, struct boot_setup *setup);
 int vm_start(struct vm *vm);
 /* Ask every thread to stop; the VM ends with @status. Thread-safe. */
 void vm_request_exit(struct vm *vm, int status, const char *why);

@@ -14,7 +14,6 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "../fdt/fdt.h"
 #include "../log.h"
 #include "boot.h"
 #include "cpuid.h"
@@ -214,15 +213,14 @@ static char *vm_cmdline(const struct vm_config *cfg)
 	return s;
 }
 
-/* The kernel, initrd, device tree and zero page, in guest RAM. */
+/* The kernel, initrd, the machine's description and zero page, in RAM. */
 static int vm_load_guest(struct vm *vm, struct kernel_image *k)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct boot_setup setup = { 0 };
 	uint8_t seed[32];
-	void *dtb;
 	char *cmdline;
-	int size, err;
+	int err;
 
 	err = kernel_load(&vm->mem, cfg->kernel, k);
 	if (err)
@@ -234,29 +232,13 @@ static int vm_load_guest(struct vm *vm, struct kernel_image *k)
 			return err;
 	}
 
-	dtb = calloc(1, FDT_MAX_SIZE);
 	cmdline = vm_cmdline(cfg);
-	if (!dtb || !cmdline) {
-		err = -ENOMEM;
+	if (!cmdline)
+		return -ENOMEM;
+	err = vm_describe(vm, &setup);
+	if (err)
 		goto out;
-	}
-	size = fdt_build(&vm->machine, dtb, FDT_MAX_SIZE);
-	if (size < 0) {
-		err = size;
-		pr_err("cannot build the device tree: %s", strerror(-err));
-		goto out;
-	}
-	if (cfg->dump_dtb) {
-		err = fdt_dump(dtb, cfg->dump_dtb);
-		if (err) {
-			pr_err("--dump-dtb %s: %s", cfg->dump_dtb,
-			       strerror(-err));
-			goto out;
-		}
-	}
 	setup.cmdline = cmdline;
-	setup.dtb = dtb;
-	setup.dtb_size = size;
 	/* Early entropy for the guest, as a boot loader with a TPM would. */
 	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed)) {
 		setup.rng_seed = seed;
@@ -270,7 +252,7 @@ static int vm_load_guest(struct vm *vm, struct kernel_image *k)
 		 (unsigned long long)k->entry, (unsigned long long)k->end);
 	pr_debug("command line: %s", cmdline);
 out:
-	free(dtb);
+	free((void *)setup.dtb);
 	free(cmdline);
 	return err;
 }
