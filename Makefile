@@ -28,7 +28,8 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
 
 # Everything but main.c: linked into iovm and into every unit test.
-LIB_SRCS := log.c cli.c ctl.c $(wildcard kvm/*.c fdt/*.c virtio/*.c iommu/*.c)
+LIB_SRCS := log.c cli.c ctl.c dump.c \
+            $(wildcard kvm/*.c kvm/x86/*.c fdt/*.c virtio/*.c iommu/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 SAN_OBJS := $(LIB_SRCS:%.c=$(SAN)/%.o)
 
@@ -110,6 +111,7 @@ fuzz: $(FUZZ_BINS)
 cli-tests: iovm
 	@tests/cli/errors.sh ./iovm
 	@tests/cli/dtb.sh ./iovm
+	@tests/cli/acpi.sh ./iovm
 	@tests/cli/control.sh ./iovm
 	@tests/cli/control-dir.sh ./iovm
 	@tests/cli/install.sh

@@ -48,7 +48,14 @@ const char cli_run_usage[] =
 	"      --rng           a virtio-rng device (the guest's /dev/hwrng)\n"
 	"      --console serial|virtio\n"
 	"                      the guest console: ttyS0 (default) or virtio hvc0\n"
-	"      --dump-dtb FILE write the guest's device tree blob to FILE\n"
+	"      --dt            give the guest a device tree instead of ACPI tables;\n"
+	"                      needed by kernels that read a DT on x86 (CONFIG_OF and\n"
+	"                      guest-images/x86-of-early-flattree.patch), such as\n"
+	"                      the one guest-images/ builds. Distribution kernels\n"
+	"                      read ACPI and need no option\n"
+	"      --dump-dtb FILE write the guest's device tree blob to FILE (--dt)\n"
+	"      --dump-acpi DIR write the guest's ACPI tables to DIR/NAME.dat,\n"
+	"                      for iasl -d (not with --dt)\n"
 	"      --debug         log set-up details, unhandled exits, and at exit the\n"
 	"                      IOMMU's domains, endpoints and counters, to stderr\n"
 	"      --trace iommu   log every IOMMU request and fault, one line each\n"
@@ -58,7 +65,7 @@ const char cli_run_usage[] =
 	"  -h, --help          this help\n"
 	"\n"
 	"exit status:\n"
-	"  0    the guest rebooted\n"
+	"  0    the guest rebooted or powered off\n"
 	"  1    iovm could not start the guest, or failed while it ran\n"
 	"  2    bad command line\n"
 	"  3    the guest kernel panicked\n"
@@ -270,7 +277,7 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 			      uint64_t host_ram, char *err, size_t errlen)
 {
 	enum { OPT_DUMP_DTB = 256, OPT_DEBUG, OPT_RNG, OPT_CONSOLE, OPT_IOMMU,
-	       OPT_TRACE, OPT_NAME, OPT_NO_SANDBOX };
+	       OPT_TRACE, OPT_NAME, OPT_NO_SANDBOX, OPT_DT, OPT_DUMP_ACPI };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -284,7 +291,9 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "dt", no_argument, NULL, OPT_DT },
 		{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
+		{ "dump-acpi", required_argument, NULL, OPT_DUMP_ACPI },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -341,8 +350,14 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 		case OPT_CONSOLE:
 			r = parse_console(optarg, cfg, err, errlen);
 			break;
+		case OPT_DT:
+			cfg->dt = true;
+			break;
 		case OPT_DUMP_DTB:
 			cfg->dump_dtb = optarg;
+			break;
+		case OPT_DUMP_ACPI:
+			cfg->dump_acpi = optarg;
 			break;
 		case OPT_DEBUG:
 			cfg->debug = true;
@@ -366,5 +381,14 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 			    argv[optind]);
 	if (!cfg->kernel)
 		return fail(err, errlen, "no kernel given: use -k FILE");
+	/* Dumps show what the guest gets, and it gets one of the two. */
+	if (cfg->dump_dtb && !cfg->dt)
+		return fail(err, errlen,
+			    "--dump-dtb %s: the guest gets ACPI tables, not a device tree, unless --dt is given",
+			    cfg->dump_dtb);
+	if (cfg->dump_acpi && cfg->dt)
+		return fail(err, errlen,
+			    "--dump-acpi %s: with --dt the guest gets a device tree, not ACPI tables",
+			    cfg->dump_acpi);
 	return CLI_OK;
 }

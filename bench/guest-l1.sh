@@ -53,7 +53,7 @@ run_guest() {
 	local log=$1 pid kib rc
 	shift
 	max=0
-	timeout 600 "$IOVM" run -k "$KERNEL" -i "$INITRD" -m "$MEM_MIB" \
+	timeout 600 "$IOVM" run --dt -k "$KERNEL" -i "$INITRD" -m "$MEM_MIB" \
 		-d "$img" "$@" < /dev/null > "$log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do

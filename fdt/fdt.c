@@ -11,21 +11,14 @@
  * Every interrupt goes to the IO-APIC (interrupt-parent at the root).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <libfdt.h>
 
+#include "../dump.h"
 #include "fdt.h"
 
-#define LAPIC_BASE	0xfee00000ULL
-#define IOAPIC_BASE	0xfec00000ULL
-#define UART_PORT	0x3f8
-#define UART_IRQ	4
 #define UART_CLOCK	1843200
 
 #define CHECK(expr)				\
@@ -34,14 +27,6 @@
 		if (__e < 0)			\
 			return __e;		\
 	} while (0)
-
-int fdt_desc_add(struct fdt_desc *d, const struct fdt_dev *dev)
-{
-	if (d->nr_devs == FDT_MAX_DEVICES)
-		return -ENOSPC;
-	d->devs[d->nr_devs++] = *dev;
-	return 0;
-}
 
 /* reg = <addr size> with two cells each, as the root and soc use. */
 static int prop_reg64(void *fdt, uint64_t base, uint64_t size)
@@ -73,14 +58,14 @@ static int begin_node_at(void *fdt, const char *name, uint64_t addr)
 	return fdt_begin_node(fdt, buf);
 }
 
-static int add_cpus(void *fdt, const struct fdt_desc *d)
+static int add_cpus(void *fdt, const struct machine_desc *m)
 {
 	unsigned int i;
 
 	CHECK(fdt_begin_node(fdt, "cpus"));
 	CHECK(fdt_property_u32(fdt, "#address-cells", 1));
 	CHECK(fdt_property_u32(fdt, "#size-cells", 0));
-	for (i = 0; i < d->nr_cpus; i++) {
+	for (i = 0; i < m->nr_cpus; i++) {
 		CHECK(begin_node_at(fdt, "cpu", i));
 		CHECK(fdt_property_string(fdt, "device_type", "cpu"));
 		CHECK(fdt_property_u32(fdt, "reg", i));	/* APIC ID */
@@ -89,19 +74,19 @@ static int add_cpus(void *fdt, const struct fdt_desc *d)
 	return fdt_end_node(fdt);
 }
 
-static int add_apics(void *fdt)
+static int add_apics(void *fdt, const struct machine_desc *m)
 {
-	CHECK(begin_node_at(fdt, "lapic", LAPIC_BASE));
+	CHECK(begin_node_at(fdt, "lapic", m->lapic_base));
 	CHECK(fdt_property_string(fdt, "compatible", "intel,ce4100-lapic"));
-	CHECK(prop_reg64(fdt, LAPIC_BASE, 0x1000));
+	CHECK(prop_reg64(fdt, m->lapic_base, 0x1000));
 	CHECK(fdt_end_node(fdt));
 
-	CHECK(begin_node_at(fdt, "interrupt-controller", IOAPIC_BASE));
+	CHECK(begin_node_at(fdt, "interrupt-controller", m->ioapic.base));
 	CHECK(fdt_property_string(fdt, "compatible", "intel,ce4100-ioapic"));
 	CHECK(fdt_property(fdt, "interrupt-controller", NULL, 0));
 	CHECK(fdt_property_u32(fdt, "#interrupt-cells", 2));
 	CHECK(fdt_property_u32(fdt, "#address-cells", 0));
-	CHECK(prop_reg64(fdt, IOAPIC_BASE, 0x1000));
+	CHECK(prop_reg64(fdt, m->ioapic.base, 0x1000));
 	CHECK(fdt_property_u32(fdt, "phandle", FDT_PHANDLE_IOAPIC));
 	return fdt_end_node(fdt);
 }
@@ -111,11 +96,11 @@ static int add_apics(void *fdt)
  * numbers. Linux's of_serial then takes over ttyS0 from the legacy 8250
  * driver at the same port, with an IRQ routed through the IO-APIC.
  */
-static int add_isa(void *fdt)
+static int add_isa(void *fdt, const struct machine_desc *m, const char *uart)
 {
 	const uint32_t ranges[5] = { 1, 0, 0, 0, 0x10000 };
-	const uint32_t reg[3] = { 1, UART_PORT, 8 };
-	const uint32_t irq[2] = { UART_IRQ, FDT_IRQ_LEVEL_HIGH };
+	const uint32_t reg[3] = { 1, m->uart.port, 8 };
+	const uint32_t irq[2] = { m->uart.irq, FDT_IRQ_LEVEL_HIGH };
 
 	CHECK(fdt_begin_node(fdt, "isa@0"));
 	CHECK(fdt_property_string(fdt, "compatible", "isa"));
@@ -123,7 +108,7 @@ static int add_isa(void *fdt)
 	CHECK(fdt_property_u32(fdt, "#size-cells", 1));
 	CHECK(prop_cells(fdt, "ranges", ranges, 5));
 
-	CHECK(fdt_begin_node(fdt, "serial@i3f8"));
+	CHECK(fdt_begin_node(fdt, uart));
 	CHECK(fdt_property_string(fdt, "compatible", "ns16550a"));
 	CHECK(prop_cells(fdt, "reg", reg, 3));
 	CHECK(fdt_property_u32(fdt, "clock-frequency", UART_CLOCK));
@@ -132,13 +117,13 @@ static int add_isa(void *fdt)
 	return fdt_end_node(fdt);
 }
 
-static int add_device(void *fdt, const struct fdt_dev *dev)
+static int add_device(void *fdt, const struct machine_dev *dev)
 {
-	const char *name = dev->kind == FDT_DEV_PVPANIC ? "pvpanic" :
+	const char *name = dev->kind == MACHINE_DEV_PVPANIC ? "pvpanic" :
 			   dev->is_iommu ? "iommu" : "virtio";
 
 	CHECK(begin_node_at(fdt, name, dev->base));
-	if (dev->kind == FDT_DEV_PVPANIC)
+	if (dev->kind == MACHINE_DEV_PVPANIC)
 		CHECK(fdt_property_string(fdt, "compatible",
 					  "qemu,pvpanic-mmio"));
 	else
@@ -164,7 +149,7 @@ static int add_device(void *fdt, const struct fdt_dev *dev)
 }
 
 /* "intel,ce4100-cp" makes x86 Linux probe the children; see DESIGN.md. */
-static int add_soc(void *fdt, const struct fdt_desc *d)
+static int add_soc(void *fdt, const struct machine_desc *m)
 {
 	const char compat[] = "intel,ce4100-cp\0simple-bus";
 	unsigned int i;
@@ -174,13 +159,18 @@ static int add_soc(void *fdt, const struct fdt_desc *d)
 	CHECK(fdt_property_u32(fdt, "#address-cells", 2));
 	CHECK(fdt_property_u32(fdt, "#size-cells", 2));
 	CHECK(fdt_property(fdt, "ranges", NULL, 0));
-	for (i = 0; i < d->nr_devs; i++)
-		CHECK(add_device(fdt, &d->devs[i]));
+	for (i = 0; i < m->nr_devs; i++)
+		CHECK(add_device(fdt, &m->devs[i]));
 	return fdt_end_node(fdt);
 }
 
-static int build(const struct fdt_desc *d, void *fdt, size_t size)
+static int build(const struct machine_desc *m, void *fdt, size_t size)
 {
+	char uart[32], uart_path[48];
+
+	/* The serial node's unit address is its I/O port, as "i3f8". */
+	snprintf(uart, sizeof(uart), "serial@i%x", m->uart.port);
+	snprintf(uart_path, sizeof(uart_path), "/isa@0/%s", uart);
 	CHECK(fdt_create(fdt, (int)size));
 	CHECK(fdt_finish_reservemap(fdt));
 	CHECK(fdt_begin_node(fdt, ""));
@@ -191,27 +181,26 @@ static int build(const struct fdt_desc *d, void *fdt, size_t size)
 	CHECK(fdt_property_u32(fdt, "interrupt-parent", FDT_PHANDLE_IOAPIC));
 
 	CHECK(fdt_begin_node(fdt, "chosen"));
-	if (d->uart)
-		CHECK(fdt_property_string(fdt, "stdout-path",
-					  "/isa@0/serial@i3f8"));
+	if (m->uart.present)
+		CHECK(fdt_property_string(fdt, "stdout-path", uart_path));
 	CHECK(fdt_end_node(fdt));
 
-	CHECK(add_cpus(fdt, d));
-	CHECK(add_apics(fdt));
-	if (d->uart)
-		CHECK(add_isa(fdt));
-	CHECK(add_soc(fdt, d));
+	CHECK(add_cpus(fdt, m));
+	CHECK(add_apics(fdt, m));
+	if (m->uart.present)
+		CHECK(add_isa(fdt, m, uart));
+	CHECK(add_soc(fdt, m));
 	CHECK(fdt_end_node(fdt));
 	return fdt_finish(fdt);
 }
 
-int fdt_build(const struct fdt_desc *d, void *buf, size_t bufsize)
+int fdt_build(const struct machine_desc *m, void *buf, size_t bufsize)
 {
 	int err;
 
-	if (!d->nr_cpus || bufsize > INT32_MAX)
+	if (machine_validate(m) || bufsize > INT32_MAX)
 		return -EINVAL;
-	err = build(d, buf, bufsize);
+	err = build(m, buf, bufsize);
 	if (err == -FDT_ERR_NOSPACE)
 		return -ENOSPC;
 	if (err < 0)
@@ -221,31 +210,5 @@ int fdt_build(const struct fdt_desc *d, void *buf, size_t bufsize)
 
 int fdt_dump(const void *blob, const char *path)
 {
-	size_t len = fdt_totalsize(blob), done = 0;
-	char tmp[4096];
-	int fd, err = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	while (done < len) {
-		ssize_t n = write(fd, (const char *)blob + done, len - done);
-
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		done += n;
-	}
-	if (!err && fchmod(fd, 0644))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return dump_file(path, blob, fdt_totalsize(blob));
 }

@@ -70,8 +70,9 @@ int initrd_load(struct guest_mem *mem, const struct kernel_image *k,
 struct boot_setup {
 	const char *cmdline;
 	uint64_t initrd_gpa, initrd_size;
-	const void *dtb;
+	const void *dtb;		/* SETUP_DTB, or NULL */
 	size_t dtb_size;
+	uint64_t acpi_rsdp;		/* boot_params.acpi_rsdp_addr, or 0 */
 	const void *rng_seed;	/* optional SETUP_RNG_SEED payload */
 	size_t rng_seed_size;
 };

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The zero page (struct boot_params): the setup header, the e820 memory map,
- * the command line, the initrd and the setup_data chain that carries the
- * device tree to the kernel (SETUP_DTB, protocol 2.09+).
+ * the command line, the initrd, the setup_data chain that carries the
+ * device tree to the kernel (SETUP_DTB, protocol 2.09+), and the address
+ * of the ACPI tables' root pointer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -184,6 +185,8 @@ int boot_params_build(struct guest_mem *mem, const struct kernel_image *k,
 	bp->hdr.ramdisk_size = (uint32_t)setup->initrd_size;
 	bp->ext_ramdisk_image = (uint32_t)(setup->initrd_gpa >> 32);
 	bp->ext_ramdisk_size = (uint32_t)(setup->initrd_size >> 32);
+	/* Protocol 2.14; older kernels find the RSDP by scanning for it. */
+	bp->acpi_rsdp_addr = setup->acpi_rsdp;
 
 	link = BOOT_PARAMS_GPA + offsetof(struct boot_params, hdr) +
 	       offsetof(struct setup_header, setup_data);

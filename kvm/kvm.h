@@ -17,7 +17,7 @@
 
 #include <linux/kvm.h>
 
-#include "../fdt/fdt.h"
+#include "machine.h"
 
 #define SZ_4K		0x1000ULL
 #define SZ_1M		0x100000ULL
@@ -47,6 +47,8 @@
 #define PORT_TEST_MARK		0x502
 #define PORT_TEST_REPORT	0x504	/* 32-bit; see kvm/testdev.c */
 #define PORT_TEST_GATE		0x508
+#define PORT_ACPI_PM		0x600	/* see kvm/x86/acpi_pm.c */
+#define PORT_ACPI_PM_LEN	3
 
 /* Exit status of `iovm run`, also documented in README.md and --help. */
 enum iovm_exit {
@@ -130,6 +132,8 @@ struct vm_config {
 	const char *initrd;
 	const char *params;	/* appended to the default command line */
 	const char *dump_dtb;
+	const char *dump_acpi;	/* a directory */
+	bool dt;		/* --dt: a device tree instead of ACPI */
 	uint64_t mem_size;
 	unsigned int nr_cpus;
 	bool debug;
@@ -193,7 +197,7 @@ struct vm {
 	struct testdev *testdev;
 	uint64_t next_mmio;	/* next free device window in the hole */
 	unsigned int next_irq;	/* next free IO-APIC pin for devices */
-	struct fdt_desc fdt;	/* what the device tree will describe */
+	struct machine_desc machine; /* what the guest is told it has */
 	struct vm_device devices[VM_MAX_DEVICES];
 	unsigned int nr_devices;
 	/* Where console input goes: the UART, or a virtio-console. */
@@ -233,6 +237,9 @@ int vm_create(struct vm **out, const struct vm_config *cfg);
 int vm_add_device(struct vm *vm, const struct vm_device *dev);
 /* Load the guest, then create the KVM VM and its vCPUs. */
 int vm_prepare(struct vm *vm);
+struct boot_setup;
+/* Describe vm->machine to the guest: ACPI tables, or a DTB with --dt. */
+int vm_describe(struct vm *vm, struct boot_setup *setup);
 int vm_start(struct vm *vm);
 /* Ask every thread to stop; the VM ends with @status. Thread-safe. */
 void vm_request_exit(struct vm *vm, int status, const char *why);
@@ -265,6 +272,8 @@ int uart_space_fd(struct uart *uart);
 int testdev_init(struct vm *vm);
 void testdev_exit(struct vm *vm);
 int pvpanic_init(struct vm *vm, uint64_t base);
+/* The ACPI power-off and reset registers (kvm/x86/acpi_pm.c). */
+int acpi_pm_init(struct vm *vm);
 
 /* ---- the control socket (kvm/control.c) ---- */
 

@@ -172,11 +172,14 @@ static size_t uart_console_in(void *opaque, const uint8_t *buf, size_t len)
 
 static int vm_init_devices(struct vm *vm)
 {
-	struct fdt_dev panic = { .kind = FDT_DEV_PVPANIC, .irq = -1,
-				 .iommu_endpoint = -1, .size = SZ_4K };
+	struct machine_dev panic = { .kind = MACHINE_DEV_PVPANIC, .irq = -1,
+				     .iommu_endpoint = -1, .size = SZ_4K };
 	int err;
 
+	machine_init_pc(&vm->machine, vm->nr_cpus);
 	err = testdev_init(vm);
+	if (!err)
+		err = acpi_pm_init(vm);
 	if (!err)
 		err = uart_init(vm);
 	if (!err)
@@ -184,12 +187,11 @@ static int vm_init_devices(struct vm *vm)
 	if (!err)
 		err = pvpanic_init(vm, panic.base);
 	if (!err)
-		err = fdt_desc_add(&vm->fdt, &panic);
+		err = machine_add_dev(&vm->machine, &panic);
 	if (err) {
 		pr_err("cannot set up the legacy devices: %s", strerror(-err));
 		return err;
 	}
-	vm->fdt.uart = true;
 	vm->console_in = uart_console_in;
 	vm->console_in_opaque = vm->uart;
 	vm->console_space_fd = uart_space_fd(vm->uart);
@@ -211,15 +213,14 @@ static char *vm_cmdline(const struct vm_config *cfg)
 	return s;
 }
 
-/* The kernel, initrd, device tree and zero page, in guest RAM. */
+/* The kernel, initrd, the machine's description and zero page, in RAM. */
 static int vm_load_guest(struct vm *vm, struct kernel_image *k)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct boot_setup setup = { 0 };
 	uint8_t seed[32];
-	void *dtb;
 	char *cmdline;
-	int size, err;
+	int err;
 
 	err = kernel_load(&vm->mem, cfg->kernel, k);
 	if (err)
@@ -231,29 +232,13 @@ static int vm_load_guest(struct vm *vm, struct kernel_image *k)
 			return err;
 	}
 
-	dtb = calloc(1, FDT_MAX_SIZE);
 	cmdline = vm_cmdline(cfg);
-	if (!dtb || !cmdline) {
-		err = -ENOMEM;
+	if (!cmdline)
+		return -ENOMEM;
+	err = vm_describe(vm, &setup);
+	if (err)
 		goto out;
-	}
-	size = fdt_build(&vm->fdt, dtb, FDT_MAX_SIZE);
-	if (size < 0) {
-		err = size;
-		pr_err("cannot build the device tree: %s", strerror(-err));
-		goto out;
-	}
-	if (cfg->dump_dtb) {
-		err = fdt_dump(dtb, cfg->dump_dtb);
-		if (err) {
-			pr_err("--dump-dtb %s: %s", cfg->dump_dtb,
-			       strerror(-err));
-			goto out;
-		}
-	}
 	setup.cmdline = cmdline;
-	setup.dtb = dtb;
-	setup.dtb_size = size;
 	/* Early entropy for the guest, as a boot loader with a TPM would. */
 	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed)) {
 		setup.rng_seed = seed;
@@ -267,7 +252,7 @@ static int vm_load_guest(struct vm *vm, struct kernel_image *k)
 		 (unsigned long long)k->entry, (unsigned long long)k->end);
 	pr_debug("command line: %s", cmdline);
 out:
-	free(dtb);
+	free((void *)setup.dtb);
 	free(cmdline);
 	return err;
 }
@@ -326,7 +311,6 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	vm->nr_cpus = cfg->nr_cpus;
 	vm->next_mmio = DEVICE_MMIO_BASE;
 	vm->next_irq = FIRST_DEVICE_IRQ;
-	vm->fdt.nr_cpus = cfg->nr_cpus;
 	vm->exit_efd = eventfd(0, EFD_CLOEXEC);
 	pthread_mutex_init(&vm->park_lock, NULL);
 	pthread_cond_init(&vm->park_cond, NULL);

@@ -500,7 +500,8 @@ static int make_eventfds(struct virtio_dev *vdev)
 
 int virtio_mmio_init(struct vm *vm, struct virtio_dev *vdev)
 {
-	struct fdt_dev node = { .kind = FDT_DEV_VIRTIO_MMIO, .size = SZ_4K };
+	struct machine_dev node = { .kind = MACHINE_DEV_VIRTIO_MMIO,
+				    .size = SZ_4K };
 	unsigned int q;
 	int err;
 
@@ -546,7 +547,11 @@ int virtio_mmio_init(struct vm *vm, struct virtio_dev *vdev)
 	node.is_iommu = vdev->device_id == VIRTIO_ID_IOMMU;
 	node.iommu_endpoint = vdev->iommu_endpoint;
 	if (!err)
-		err = fdt_desc_add(&vm->fdt, &node);
+		err = machine_add_dev(&vm->machine, &node);
+	if (!err)
+		pr_debug("%s: virtio-mmio at 0x%llx, IRQ %u, IOMMU endpoint %d",
+			 vdev->name, (unsigned long long)vdev->mmio_base,
+			 vdev->irq, vdev->iommu_endpoint);
 	if (!err) {
 		struct vm_device hooks = { .start = mmio_start,
 			.stop = mmio_stop, .stat = mmio_stat, .opaque = vdev };

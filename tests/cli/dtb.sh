@@ -23,7 +23,7 @@ truncate -s 1M "$TMP/a.img" "$TMP/b.img" "$TMP/c.img"
 
 dump() {
 	local out=$1; shift
-	IOVM_KVM_DEVICE=/nonexistent/kvm "$IOVM" run -k "$TMP/bzImage" \
+	IOVM_KVM_DEVICE=/nonexistent/kvm "$IOVM" run -k "$TMP/bzImage" --dt \
 		--dump-dtb "$out" "$@" < /dev/null > /dev/null 2> "$TMP/err"
 	[ -s "$out" ]
 }

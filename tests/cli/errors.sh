@@ -84,8 +84,18 @@ expect "unknown command" "unknown command 'frobnicate'" -- frobnicate
 expect "no kernel" "no kernel given" -- run -m 128
 expect "missing /dev/kvm" "cannot open /nonexistent/kvm: No such file" \
 	IOVM_KVM_DEVICE=/nonexistent/kvm -- run -k "$K"
-expect "bad --dump-dtb" "dump-dtb /nonexistent/dir/x.dtb" \
-	-- run -k "$K" --dump-dtb /nonexistent/dir/x.dtb
+expect "bad --dump-dtb" "dump-dtb /nonexistent/dir/x.dtb: No such file" \
+	-- run -k "$K" --dt --dump-dtb /nonexistent/dir/x.dtb
+expect "--dump-dtb without --dt" "dump-dtb x.dtb: the guest gets ACPI tables" \
+	-- run -k "$K" --dump-dtb x.dtb
+expect "--dump-acpi with --dt" "dump-acpi d: with --dt the guest gets a device tree" \
+	-- run -k "$K" --dt --dump-acpi d
+expect "--dump-acpi, no such directory" \
+	"dump-acpi /nonexistent/dir: No such file or directory" \
+	-- run -k "$K" --dump-acpi /nonexistent/dir
+echo data > "$TMP/not-a-dir"
+expect "--dump-acpi on a file" "dump-acpi $TMP/not-a-dir: Not a directory" \
+	-- run -k "$K" --dump-acpi "$TMP/not-a-dir"
 
 truncate -s 1M "$TMP/disk.img"
 expect "missing disk" "disk /nonexistent/disk.img: No such file" \

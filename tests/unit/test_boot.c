@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "../../kvm/boot.h"
+#include "../../kvm/x86/acpi.h"
 
 #define RAM_SIZE	(64ULL << 20)
 
@@ -344,6 +345,30 @@ static void test_boot_params(void **state)
 	assert_int_equal(sd->len, sizeof(seed));
 	assert_memory_equal(sd->data, seed, sizeof(seed));
 	assert_int_equal(sd->next, 0);
+	/* A DTB guest is not pointed at ACPI tables. */
+	assert_int_equal(bp->acpi_rsdp_addr, 0);
+}
+
+/* The ACPI description: the RSDP's address, and no SETUP_DTB. */
+static void test_boot_params_acpi(void **state)
+{
+	struct fixture *f = *state;
+	struct kernel_image k = { .end = 0x1800000 };
+	struct boot_setup s = { .cmdline = "console=ttyS0",
+				.acpi_rsdp = ACPI_AREA_GPA };
+	struct boot_params *bp = (void *)(f->ram + BOOT_PARAMS_GPA);
+
+	k.hdr.cmdline_size = 2047;
+	k.hdr.version = 0x020f;
+	memset(bp, 0xff, sizeof(*bp));
+	assert_int_equal(boot_params_build(&f->mem, &k, &s), 0);
+	assert_int_equal(bp->acpi_rsdp_addr, ACPI_AREA_GPA);
+	assert_int_equal(bp->hdr.setup_data, 0);
+	/* The tables' area is reserved in the e820 map, so the kernel keeps it. */
+	assert_int_equal(bp->e820_table[1].type, 2);
+	assert_true(bp->e820_table[1].addr <= ACPI_AREA_GPA);
+	assert_true(bp->e820_table[1].addr + bp->e820_table[1].size >=
+		    ACPI_AREA_GPA + ACPI_AREA_SIZE);
 }
 
 static void test_boot_params_limits(void **state)
@@ -455,6 +480,8 @@ int main(void)
 		cmocka_unit_test(test_e820_above_4g),
 		cmocka_unit_test_setup_teardown(test_initrd_placement, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boot_params, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_params_acpi, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_boot_params_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_tables_identity_4g, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_entry_state, setup, teardown),

@@ -64,15 +64,22 @@ static void test_full_command_line(void **state)
 	struct vm_config c;
 
 	assert_int_equal(parse(&c, "-k", "bz", "-i", "rd", "-p", "quiet x=1",
-			       "-m", "1G", "-c", "2", "--dump-dtb", "o.dtb",
-			       "--debug", NULL), CLI_OK);
+			       "-m", "1G", "-c", "2", "--dt", "--dump-dtb",
+			       "o.dtb", "--debug", NULL), CLI_OK);
 	assert_string_equal(c.kernel, "bz");
 	assert_string_equal(c.initrd, "rd");
 	assert_string_equal(c.params, "quiet x=1");
 	assert_int_equal(c.mem_size, 1ULL << 30);
 	assert_int_equal(c.nr_cpus, 2);
 	assert_string_equal(c.dump_dtb, "o.dtb");
+	assert_true(c.dt);
+	assert_null(c.dump_acpi);
 	assert_true(c.debug);
+
+	assert_int_equal(parse(&c, "-k", "bz", "--dump-acpi", "dir", NULL),
+			 CLI_OK);
+	assert_string_equal(c.dump_acpi, "dir");
+	assert_false(c.dt);
 
 	assert_int_equal(parse(&c, "--kernel=bz", "--mem", "256",
 			       "--cpus=4", "--initrd", "rd", NULL), CLI_OK);
@@ -91,6 +98,7 @@ static void test_defaults(void **state)
 	assert_null(c.initrd);
 	assert_null(c.params);
 	assert_false(c.debug);
+	assert_false(c.dt);		/* ACPI, what distribution kernels read */
 	/* Parsing twice must not inherit getopt state. */
 	assert_int_equal(parse(&c, "-k", "bz", "-c", "3", NULL), CLI_OK);
 	assert_int_equal(c.nr_cpus, 3);
@@ -129,6 +137,11 @@ static void test_refusals(void **state)
 	assert_refused("unknown option -z", "-k", "bz", "-z");
 	assert_refused("needs a value", "-k");
 	assert_refused("unexpected argument 'extra'", "-k", "bz", "extra");
+	/* A dump shows what the guest gets: one description, not both. */
+	assert_refused("--dump-dtb o.dtb: the guest gets ACPI tables", "-k",
+		       "bz", "--dump-dtb", "o.dtb");
+	assert_refused("--dump-acpi d: with --dt the guest gets a device tree",
+		       "-k", "bz", "--dt", "--dump-acpi", "d");
 }
 
 static void test_disks(void **state)

@@ -31,16 +31,14 @@ static uint32_t prop_u32(const void *fdt, int node, const char *name,
 	return fdt32_to_cpu(p[idx]);
 }
 
-static void build_desc(struct fdt_desc *d, unsigned int cpus)
+static void build_desc(struct machine_desc *d, unsigned int cpus)
 {
-	memset(d, 0, sizeof(*d));
-	d->nr_cpus = cpus;
-	d->uart = true;
+	machine_init_pc(d, cpus);
 }
 
 static void test_cpus(void **state)
 {
-	struct fdt_desc d;
+	struct machine_desc d;
 	char path[32];
 	unsigned int i;
 	int node;
@@ -65,7 +63,7 @@ static void test_cpus(void **state)
 
 static void test_apics(void **state)
 {
-	struct fdt_desc d;
+	struct machine_desc d;
 	int node, phandle;
 
 	build_desc(&d, 1);
@@ -88,7 +86,7 @@ static void test_apics(void **state)
 
 static void test_uart_on_isa(void **state)
 {
-	struct fdt_desc d;
+	struct machine_desc d;
 	int isa, uart;
 
 	build_desc(&d, 1);
@@ -107,28 +105,28 @@ static void test_uart_on_isa(void **state)
 	assert_int_equal(prop_u32(blob, uart, "interrupts", 1),
 			 FDT_IRQ_LEVEL_HIGH);
 
-	d.uart = false;
+	d.uart.present = false;
 	assert_true(fdt_build(&d, blob, sizeof(blob)) > 0);
 	assert_true(fdt_node_offset_by_compatible(blob, -1, "ns16550a") < 0);
 }
 
 static void test_bus_and_devices(void **state)
 {
-	struct fdt_desc d;
-	struct fdt_dev viommu = { .kind = FDT_DEV_VIRTIO_MMIO,
+	struct machine_desc d;
+	struct machine_dev viommu = { .kind = MACHINE_DEV_VIRTIO_MMIO,
 		.base = 0xd0001000, .size = 0x1000, .irq = 5,
 		.is_iommu = true, .iommu_endpoint = -1 };
-	struct fdt_dev blk = { .kind = FDT_DEV_VIRTIO_MMIO,
+	struct machine_dev blk = { .kind = MACHINE_DEV_VIRTIO_MMIO,
 		.base = 0xd0002000, .size = 0x1000, .irq = 6,
 		.iommu_endpoint = 7 };
-	struct fdt_dev panic = { .kind = FDT_DEV_PVPANIC, .base = 0xd0000000,
+	struct machine_dev panic = { .kind = MACHINE_DEV_PVPANIC, .base = 0xd0000000,
 		.size = 0x1000, .irq = -1, .iommu_endpoint = -1 };
 	int soc, node, len;
 
 	build_desc(&d, 2);
-	assert_int_equal(fdt_desc_add(&d, &panic), 0);
-	assert_int_equal(fdt_desc_add(&d, &viommu), 0);
-	assert_int_equal(fdt_desc_add(&d, &blk), 0);
+	assert_int_equal(machine_add_dev(&d, &panic), 0);
+	assert_int_equal(machine_add_dev(&d, &viommu), 0);
+	assert_int_equal(machine_add_dev(&d, &blk), 0);
 	assert_true(fdt_build(&d, blob, sizeof(blob)) > 0);
 
 	soc = fdt_path_offset(blob, "/soc");
@@ -160,17 +158,21 @@ static void test_bus_and_devices(void **state)
 
 static void test_limits(void **state)
 {
-	struct fdt_desc d;
-	struct fdt_dev dev = { .kind = FDT_DEV_VIRTIO_MMIO, .size = 0x1000,
-			       .irq = 5, .iommu_endpoint = -1 };
+	struct machine_desc d;
+	struct machine_dev dev = { .kind = MACHINE_DEV_VIRTIO_MMIO,
+				   .size = 0x1000, .iommu_endpoint = -1 };
 	unsigned int i;
 
+	/* Every device with a pin of its own: more than iovm ever has. */
 	build_desc(&d, 255);
-	for (i = 0; i < FDT_MAX_DEVICES; i++) {
+	d.ioapic.nr_pins = MACHINE_MAX_IOAPIC_PINS;
+	for (i = 0; i < MACHINE_MAX_DEVICES; i++) {
 		dev.base = 0xd0000000 + i * 0x1000;
-		assert_int_equal(fdt_desc_add(&d, &dev), 0);
+		dev.irq = 5 + (int)i;
+		assert_int_equal(machine_add_dev(&d, &dev), 0);
 	}
-	assert_int_equal(fdt_desc_add(&d, &dev), -ENOSPC);
+	dev.base += 0x1000;
+	assert_int_equal(machine_add_dev(&d, &dev), -ENOSPC);
 	/* The largest tree fits the buffer the VM uses. */
 	assert_true(fdt_build(&d, blob, sizeof(blob)) > 0);
 	assert_int_equal(fdt_check_full(blob, sizeof(blob)), 0);
@@ -178,12 +180,16 @@ static void test_limits(void **state)
 	assert_int_equal(fdt_build(&d, blob, 256), -ENOSPC);
 	d.nr_cpus = 0;
 	assert_int_equal(fdt_build(&d, blob, sizeof(blob)), -EINVAL);
+	/* Neither is one machine_validate() refuses: a pin used twice. */
+	d.nr_cpus = 1;
+	d.devs[1].irq = d.devs[0].irq;
+	assert_int_equal(fdt_build(&d, blob, sizeof(blob)), -EINVAL);
 }
 
 static void test_dump(void **state)
 {
 	char dir[] = "/tmp/iovm-fdt-XXXXXX", path[64], bad[96];
-	struct fdt_desc d;
+	struct machine_desc d;
 	uint8_t back[FDT_MAX_SIZE];
 	FILE *f;
 	size_t n;
