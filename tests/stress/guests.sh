@@ -21,7 +21,7 @@ nested=
 
 boot() {
 	timeout $((secs + 300)) "$IOVM" run -k "$KDIR/bzImage" \
-		-i "$IDIR/initramfs.cpio.gz" -m 256 --iommu \
+		-i "$IDIR/initramfs.cpio.gz" -m 256 --iommu --dt \
 		-d "$dir/system.img" -d "$dir/vfio.img,serial=vfio-disk" \
 		-p "iovm.run=vfio-stress iovm.stress_seconds=$secs vfio_platform.reset_required=0 vfio_iommu_type1.allow_unsafe_interrupts=1 $extra" \
 		< /dev/null
