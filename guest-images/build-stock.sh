@@ -61,7 +61,9 @@ series=$1
 pkg=$(apt-cache search --names-only "$pattern" | cut -d' ' -f1 | sort -V |
 	tail -n 1)
 if [ -z "$pkg" ]; then
-	if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+	lists=/var/lib/apt/lists
+	eval "$(apt-config shell lists Dir::State::Lists/d)"
+	if ! compgen -G "$lists/*_Packages*" >/dev/null; then
 		die "apt has no package lists (a fresh machine?): as root, run 'apt-get update'"
 	fi
 	die "the apt package lists offer no package matching $pattern;" \
@@ -69,8 +71,9 @@ if [ -z "$pkg" ]; then
 		"add one to /etc/apt/sources.list(.d) and, as root, run 'apt-get update'"
 fi
 version=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
-[ -n "$version" ] && [ "$version" != "(none)" ] ||
+if [ -z "$version" ] || [ "$version" = "(none)" ]; then
 	die "apt-cache policy $pkg shows no candidate version"
+fi
 
 kver=${pkg#linux-image-}
 kver=${kver%-unsigned}
@@ -143,12 +146,15 @@ build_kernel() {
 	(cd "$tmp" && apt-get download "$pkg=$version" 2>&1 |
 		grep -v 'Download is performed unsandboxed' >&2) || true
 	deb=$(ls "$tmp"/*.deb 2>/dev/null) ||
-		die "apt-get download $pkg=$version fetched nothing (no route to the archive?)"
+		die "apt-get download $pkg=$version fetched nothing (apt says why" \
+			"above; stale package lists? as root, run 'apt-get update')"
 	dpkg-deb -x "$deb" "$tmp/pkg"
 	rm -f "$deb"
 	mdir=$tmp/pkg/lib/modules/$kver
-	[ -f "$tmp/pkg/boot/vmlinuz-$kver" ] && [ -f "$mdir/modules.builtin" ] ||
+	if [ ! -f "$tmp/pkg/boot/vmlinuz-$kver" ] ||
+	   [ ! -f "$mdir/modules.builtin" ]; then
 		die "$pkg has no boot/vmlinuz-$kver or lib/modules/$kver/modules.builtin"
+	fi
 	cp "$tmp/pkg/boot/vmlinuz-$kver" "$tmp/vmlinuz"
 	while IFS= read -r f; do
 		file_of[$(modname "$f")]=$f

@@ -50,7 +50,7 @@ case "${1:-}" in
 esac
 IOVM=$1
 shift
-KDIR= IDIR= STOCK612= STOCK61=
+KDIR='' IDIR='' STOCK612='' STOCK61=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--dt-kernel) KDIR=$2 ;;
