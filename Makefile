@@ -3,7 +3,8 @@
 #   make            build ./iovm (statically linked: it also runs inside the
 #                   nested test harness, which has no libraries); first it
 #                   names any missing Debian package (libfdt-dev, libaio-dev)
-#   make demo       boot the demo guest (installs what it needs as root)
+#   make demo       boot the demo guest (installs what it needs as root);
+#                   GUEST=stock: on Debian's unmodified 6.12 kernel
 #   make demo-vfio  a guest program drives a disk through VFIO, fenced by
 #                   the virtio-iommu
 #   make check      the whole test suite: unit tests, sanitizer build,
@@ -124,9 +125,11 @@ check: deps
 	@$(MAKE) --no-print-directory unit unit-asan fuzz cli-tests bench-check \
 		guest-tests
 
+# GUEST=stock boots Debian's own 6.12 kernel package instead of the
+# project's (scripts/demo stock).
 demo: deps
 	@$(MAKE) --no-print-directory iovm
-	@scripts/demo
+	@scripts/demo $(or $(GUEST),main)
 
 demo-vfio: deps
 	@$(MAKE) --no-print-directory iovm

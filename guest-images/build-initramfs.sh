@@ -8,12 +8,12 @@
 #
 # Result: ${IOVM_CACHE:-$HOME/.cache/iovm}/initramfs-<hash>/ holding
 #   initramfs.cpio.gz   the archive to pass as the guest's initrd
-#   initramfs.list      the gen_init_cpio list it was made from
 # stdout carries only the absolute path of that directory; logs go to stderr.
 #
-# The archive is written by the kernel's gen_init_cpio (from build-kernel.sh's
-# cache), which makes the device nodes without root.
+# The archive is written by newc.sh, which makes the device nodes without
+# root; nothing here needs the guest kernel.
 set -euo pipefail
+export LC_ALL=C		# newc.sh measures names in bytes
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 self=$here/$(basename "${BASH_SOURCE[0]}")
@@ -46,7 +46,8 @@ hash=$(
 		echo "busybox-static $bb_version"
 		echo "libc6-dev $libc_version"
 		gcc --version | head -n 1
-		for f in "$self" "$here/init" "${helper_sources[@]}" "${tests[@]}"; do
+		for f in "$self" "$here/newc.sh" "$here/init" \
+			"${helper_sources[@]}" "${tests[@]}"; do
 			echo "== ${f#"$here"/}"
 			cat "$f"
 		done
@@ -56,11 +57,6 @@ hash=$(
 cache=${IOVM_CACHE:-$HOME/.cache/iovm}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
-# gen_init_cpio reads its list with whitespace-separated fields.
-case "$cache" in
-*[[:space:]]*) die "cache directory '$cache' contains a space;" \
-	"set IOVM_CACHE to another path" ;;
-esac
 out=$cache/initramfs-$hash
 
 if [ -f "$out/initramfs.cpio.gz" ]; then
@@ -68,11 +64,8 @@ if [ -f "$out/initramfs.cpio.gz" ]; then
 	exit 0
 fi
 
-# Only gen_init_cpio is needed from the kernel; this is instant when the
-# kernel is already cached, and builds it otherwise.
-kdir=$("$here/build-kernel.sh")
-gen_init_cpio=$kdir/gen_init_cpio
-[ -x "$gen_init_cpio" ] || die "$gen_init_cpio is missing"
+# shellcheck source=guest-images/newc.sh
+. "$here/newc.sh"
 
 # Same scheme as build-kernel.sh: one build per hash, in a temp dir renamed
 # at the end, so no half-written cache entry is ever visible.
@@ -86,11 +79,13 @@ rm -rf "$out".tmp.*
 tmp=$(mktemp -d "$out.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# Stage every file under $tmp so the list only holds paths without spaces.
+# The archive's tree, staged under $tmp.
 stage=$tmp/stage
-mkdir -p "$stage/bin" "$stage/tests"
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,tests}
 cp "$here/init" "$stage/init"
+chmod 755 "$stage/init"
 cp "${tests[@]}" "$stage/tests/"
+chmod 755 "$stage"/tests/*
 compile() {
 	local name=$1
 	shift
@@ -104,40 +99,22 @@ done
 for d in "${helper_dirs[@]}"; do
 	compile "$(basename "$d")" "$d"*.c
 done
+cp "$busybox" "$stage/bin/busybox"
+# One symlink per applet, at the path busybox itself names for it.
+"$busybox" --list-full | while read -r applet; do
+	[[ $applet == */* && $applet != bin/busybox ]] || continue  # "linuxrc"
+	ln -s /bin/busybox "$stage/$applet"
+done
 
-list=$tmp/initramfs.list
-{
-	echo "# iovm test initramfs, written by build-initramfs.sh"
-	echo "dir /dev 0755 0 0"
-	# The kernel opens /dev/console for init before devtmpfs is mounted.
-	echo "nod /dev/console 0600 0 0 c 5 1"
-	echo "nod /dev/null 0666 0 0 c 1 3"
-	echo "nod /dev/ttyS0 0660 0 0 c 4 64"
-	for d in /proc /sys /bin /sbin /usr /usr/bin /usr/sbin /tests; do
-		echo "dir $d 0755 0 0"
-	done
-	echo "dir /root 0700 0 0"
-	echo "dir /tmp 1777 0 0"
-	echo "file /init $stage/init 0755 0 0"
-	echo "file /bin/busybox $busybox 0755 0 0"
-	# One symlink per applet, at the path busybox itself names for it.
-	"$busybox" --list-full | while read -r applet; do
-		[ "$applet" = bin/busybox ] && continue
-		echo "slink /$applet /bin/busybox 0777 0 0"
-	done
-	for f in "$stage"/bin/*; do
-		echo "file /bin/$(basename "$f") $f 0755 0 0"
-	done
-	for f in "$stage"/tests/*; do
-		echo "file /tests/$(basename "$f") $f 0755 0 0"
-	done
-} >"$list"
-
-# Fixed timestamps (the epoch) make the archive reproducible: same inputs,
-# same bytes.
-touch -d @0 "$stage"/init "$stage"/bin/* "$stage"/tests/*
 log "writing initramfs.cpio.gz"
-"$gen_init_cpio" -t 0 "$list" | gzip -9 -n >"$tmp/initramfs.cpio.gz"
+{
+	cpio_tree "$stage"
+	# The kernel opens /dev/console for init before devtmpfs is mounted.
+	cpio_node dev/console 0600 c 5 1
+	cpio_node dev/null 0666 c 1 3
+	cpio_node dev/ttyS0 0660 c 4 64
+	cpio_trailer
+} | gzip -9 -n >"$tmp/initramfs.cpio.gz"
 rm -rf "$stage"
 
 if mv -T "$tmp" "$out" 2>/dev/null; then

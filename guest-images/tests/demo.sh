@@ -1,5 +1,6 @@
 #!/bin/sh
-# Demo: show what the guest learned from iovm's device tree, then reboot.
+# Demo: show what the guest learned from iovm's description of the machine
+# (a device tree with --dt, else ACPI tables), then reboot.
 # The demo succeeds when iovm exits 0 on the guest's reboot, so this script
 # ends with a reboot rather than with `iovm-ctl exit`.
 
@@ -13,12 +14,21 @@ if [ -d "$dt" ]; then
 	ls "$dt"
 	echo "-- nodes under /cpus:"
 	ls "$dt/cpus" 2>/dev/null || echo "(no /cpus node)"
+	echo "== IO-APIC and device-tree lines from the kernel log:"
+	dmesg | grep -i -E 'ioapic|io-apic|devicetree|OF:' || echo "(none)"
 else
-	echo "== device tree: $dt is missing (the kernel got no DTB)"
+	echo "== no device tree: the ACPI tables the kernel found"
+	dmesg | grep -E 'ACPI: [A-Z]{4} 0x' | sed 's/^\[[^]]*\] //'
+	echo "-- IO-APIC, from the MADT:"
+	dmesg | grep -E 'IOAPIC\[|Using ACPI \(MADT\)' | sed 's/^\[[^]]*\] //'
+	echo "-- virtio-mmio devices, from the DSDT (LNRO0005), and their windows:"
+	# (Each window's second line is the driver's claim on it.)
+	grep -E ' : LNRO0005:[0-9]+$' /proc/iomem | sed 's/^ *//'
+	if [ -f /sys/firmware/acpi/tables/VIOT ]; then
+		echo "-- the VIOT: which devices sit behind the virtio-iommu"
+		sh /tests/viot.sh
+	fi
 fi
-
-echo "== IO-APIC and device-tree lines from the kernel log:"
-dmesg | grep -i -E 'ioapic|io-apic|devicetree|OF:' || echo "(none)"
 
 echo "== CPUs in /sys/devices/system/cpu: $(ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l)"
 
@@ -41,6 +51,14 @@ for b in /sys/block/vd*; do
 	n=$(basename "$b")
 	echo "-- /dev/$n: $(( $(cat "$b/size") / 2048 )) MiB, serial '$(cat "$b/serial" 2>/dev/null)'"
 	yes iovm-demo | head -c 1048576 > /tmp/demo-data
+	if [ "$(cat "$b/ro")" = 1 ]; then
+		if dd if=/tmp/demo-data of=/dev/$n bs=65536 conv=fsync 2>/dev/null; then
+			echo "   read-only, yet a write went through"
+		else
+			echo "   read-only: a write was refused; reads $(dd if=/dev/$n bs=65536 count=16 2>/dev/null | wc -c) bytes"
+		fi
+		continue
+	fi
 	dd if=/tmp/demo-data of=/dev/$n bs=65536 conv=fsync 2>/dev/null
 	echo 3 > /proc/sys/vm/drop_caches
 	if dd if=/dev/$n bs=65536 count=16 2>/dev/null | cmp -s - /tmp/demo-data; then

@@ -20,13 +20,21 @@ if [ "$(tests/harness/kvm-mode 2>/dev/null)" = nested ]; then
 	export IOVM_NESTED=1
 fi
 
-kdir=$(guest-images/build-kernel.sh)
-idir=$(guest-images/build-initramfs.sh)
+# Only the images the chosen cases boot: the project's kernel takes minutes
+# to build the first time, and the stock kernels a download each.
+suite=("$repo/tests/guest/suite.sh" "$repo/iovm")
+for image in $(tests/guest/suite.sh --needs "$@"); do
+	case "$image" in
+	dt-kernel) dir=$(guest-images/build-kernel.sh) ;;
+	initramfs) dir=$(guest-images/build-initramfs.sh) ;;
+	stock-*) dir=$(guest-images/build-stock.sh "${image#stock-}") ;;
+	esac
+	suite+=("--$image" "$dir")
+done
 
 # /usr: the suite is a bash script using coreutils; level 1 has only
 # busybox of its own (Debian has merged /usr, so /bin/bash is /usr/bin/bash).
 harness=(tests/harness/run --share "$repo" --share "$cache" --share /usr)
-suite=("$repo/tests/guest/suite.sh" "$repo/iovm" "$kdir" "$idir")
 if [ -z "${IOVM_NESTED:-}" ]; then
 	exec "${harness[@]}" --timeout 2400 -- "${suite[@]}" "$@"
 fi
