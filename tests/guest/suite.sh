@@ -268,24 +268,36 @@ case_virtio_console() {
 
 # interactive NAME ARGS...: boot to the shell, type a command once init is
 # up, and expect its output; then type reboot.
+# until_seen FILE PATTERN PID: wait for PATTERN in FILE while PID lives
+# (its own timeout bounds the wait); false if it ended without it.
+until_seen() {
+	while ! grep -q "$2" "$1"; do
+		kill -0 "$3" 2>/dev/null || { grep -q "$2" "$1"; return; }
+		sleep 0.2
+	done
+}
+
+# The shell's prompt ("# ", root's) shown after init said it starts one.
+at_prompt() {
+	while ! sed -n '/starting a shell/,$p' "$1" | grep -q '# '; do
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.2
+	done
+}
+
 interactive() {
-	local name=$1 fifo=$WORK/$1.in rc i
+	local name=$1 fifo=$WORK/$1.in rc
 	shift
 	mkfifo "$fifo"
 	echo "# $name: iovm run --dt $* (typing into the console)"
 	timeout 300 "$IOVM" run --dt "$@" < "$fifo" > "$WORK/$name.log" 2>&1 &
 	local pid=$!
 	exec 9> "$fifo"
-	for i in $(seq 1200); do
-		grep -q 'init reached' "$WORK/$name.log" && break
-		sleep 0.5
-	done
-	sleep 2
-	printf 'echo iovm-typed-$((6 * 7))\n' >&9
-	for i in $(seq 120); do
-		grep -q 'iovm-typed-42' "$WORK/$name.log" && break
-		sleep 0.5
-	done
+	# Type only once the shell is reading: the events, not a delay.
+	until_seen "$WORK/$name.log" 'starting a shell' "$pid" &&
+		at_prompt "$WORK/$name.log" "$pid" &&
+		printf 'echo iovm-typed-$((6 * 7))\n' >&9 &&
+		until_seen "$WORK/$name.log" 'iovm-typed-42' "$pid"
 	printf 'reboot -f\n' >&9
 	wait "$pid"
 	rc=$?
