@@ -7,6 +7,7 @@
 #include "log.h"
 
 bool log_debug_enabled;
+int log_fd = STDERR_FILENO;
 unsigned int log_trace_mask;
 
 /*
@@ -19,6 +20,8 @@ void log_msg(const char *level, const char *fmt, ...)
 	size_t n;
 	va_list ap;
 
+	if (log_fd < 0)
+		return;
 	if (level)
 		n = (size_t)snprintf(buf, sizeof(buf), "iovm: %s: ", level);
 	else
@@ -30,6 +33,6 @@ void log_msg(const char *level, const char *fmt, ...)
 	if (n > sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
-	if (write(STDERR_FILENO, buf, n) < 0)
+	if (write(log_fd, buf, n) < 0)
 		return;
 }

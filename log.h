@@ -10,6 +10,12 @@
 
 extern bool log_debug_enabled;
 
+/*
+ * Where messages go: stderr. A fuzz harness that provokes a device error
+ * a million times a minute points it elsewhere (-1: nowhere).
+ */
+extern int log_fd;
+
 /* --trace SUBSYSTEM: one line per event, off by default. */
 enum log_trace {
 	TRACE_IOMMU = 1 << 0,
