@@ -16,35 +16,6 @@
 #include "../log.h"
 #include "virtio.h"
 
-#define MMIO_MAGIC		0x000
-#define MMIO_VERSION		0x004
-#define MMIO_DEVICE_ID		0x008
-#define MMIO_VENDOR_ID		0x00c
-#define MMIO_DEV_FEATURES	0x010
-#define MMIO_DEV_FEATURES_SEL	0x014
-#define MMIO_DRV_FEATURES	0x020
-#define MMIO_DRV_FEATURES_SEL	0x024
-#define MMIO_QUEUE_SEL		0x030
-#define MMIO_QUEUE_NUM_MAX	0x034
-#define MMIO_QUEUE_NUM		0x038
-#define MMIO_QUEUE_READY	0x044
-#define MMIO_QUEUE_NOTIFY	0x050
-#define MMIO_INT_STATUS		0x060
-#define MMIO_INT_ACK		0x064
-#define MMIO_STATUS		0x070
-#define MMIO_QUEUE_DESC_LO	0x080
-#define MMIO_QUEUE_DESC_HI	0x084
-#define MMIO_QUEUE_AVAIL_LO	0x090
-#define MMIO_QUEUE_AVAIL_HI	0x094
-#define MMIO_QUEUE_USED_LO	0x0a0
-#define MMIO_QUEUE_USED_HI	0x0a4
-#define MMIO_SHM_SEL		0x0ac
-#define MMIO_SHM_LEN_LO		0x0b0
-#define MMIO_SHM_LEN_HI		0x0b4
-#define MMIO_CONFIG_GEN		0x0fc
-#define MMIO_CONFIG		0x100
-
-#define MMIO_MAGIC_VALUE	0x74726976	/* "virt" */
 #define MMIO_VENDOR		0x4d564f49	/* "IOVM" */
 
 bool virtio_has_feature(const struct virtio_dev *vdev, unsigned int bit)
@@ -280,28 +251,28 @@ static uint32_t reg_read(struct virtio_dev *vdev, uint64_t off)
 			       &vdev->vqs[vdev->queue_sel] : NULL;
 
 	switch (off) {
-	case MMIO_MAGIC:
-		return MMIO_MAGIC_VALUE;
-	case MMIO_VERSION:
+	case VIRTIO_MMIO_MAGIC:
+		return VIRTIO_MMIO_MAGIC_VALUE;
+	case VIRTIO_MMIO_VERSION:
 		return 2;
-	case MMIO_DEVICE_ID:
+	case VIRTIO_MMIO_DEVICE_ID:
 		return vdev->device_id;
-	case MMIO_VENDOR_ID:
+	case VIRTIO_MMIO_VENDOR_ID:
 		return MMIO_VENDOR;
-	case MMIO_DEV_FEATURES:
+	case VIRTIO_MMIO_DEV_FEATURES:
 		return vdev->features_sel > 1 ? 0 :
 		       (uint32_t)(vdev->host_features >>
 				  (32 * vdev->features_sel));
-	case MMIO_QUEUE_NUM_MAX:
+	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		return vq ? vdev->queue_max : 0;
-	case MMIO_QUEUE_READY:
+	case VIRTIO_MMIO_QUEUE_READY:
 		return vq ? vq->ready : 0;
-	case MMIO_STATUS:
+	case VIRTIO_MMIO_STATUS:
 		return vdev->status;
-	case MMIO_SHM_LEN_LO:
-	case MMIO_SHM_LEN_HI:
+	case VIRTIO_MMIO_SHM_LEN_LO:
+	case VIRTIO_MMIO_SHM_LEN_HI:
 		return 0xffffffff;	/* no shared memory regions */
-	case MMIO_CONFIG_GEN:
+	case VIRTIO_MMIO_CONFIG_GEN:
 		return vdev->config_generation;
 	}
 	return 0;
@@ -315,10 +286,10 @@ static void reg_write(struct virtio_dev *vdev, uint64_t off, uint32_t v)
 	bool setting_up = !(vdev->status & VIRTIO_STATUS_FEATURES_OK);
 
 	switch (off) {
-	case MMIO_DEV_FEATURES_SEL:
+	case VIRTIO_MMIO_DEV_FEATURES_SEL:
 		vdev->features_sel = v;
 		return;
-	case MMIO_DRV_FEATURES:
+	case VIRTIO_MMIO_DRV_FEATURES:
 		if (!setting_up || vdev->driver_features_sel > 1)
 			return;
 		if (vdev->driver_features_sel)
@@ -326,13 +297,13 @@ static void reg_write(struct virtio_dev *vdev, uint64_t off, uint32_t v)
 		else
 			set_lo(&vdev->guest_features, v);
 		return;
-	case MMIO_DRV_FEATURES_SEL:
+	case VIRTIO_MMIO_DRV_FEATURES_SEL:
 		vdev->driver_features_sel = v;
 		return;
-	case MMIO_QUEUE_SEL:
+	case VIRTIO_MMIO_QUEUE_SEL:
 		vdev->queue_sel = v;
 		return;
-	case MMIO_QUEUE_NOTIFY:
+	case VIRTIO_MMIO_QUEUE_NOTIFY:
 		/*
 		 * An inline queue runs here, on the notifying thread. Others
 		 * normally arrive through an ioeventfd, or else through
@@ -341,7 +312,7 @@ static void reg_write(struct virtio_dev *vdev, uint64_t off, uint32_t v)
 		if (v < vdev->nr_queues && (vdev->inline_notify & (1U << v)))
 			queue_notified(vdev, v);
 		return;
-	case MMIO_STATUS:
+	case VIRTIO_MMIO_STATUS:
 		status_write(vdev, v);
 		return;
 	}
@@ -349,28 +320,28 @@ static void reg_write(struct virtio_dev *vdev, uint64_t off, uint32_t v)
 	if (!vq || vq->ready)
 		return;
 	switch (off) {
-	case MMIO_QUEUE_NUM:
+	case VIRTIO_MMIO_QUEUE_NUM:
 		vq->size = v > 0xffff ? 0 : (uint16_t)v;
 		break;
-	case MMIO_QUEUE_READY:
+	case VIRTIO_MMIO_QUEUE_READY:
 		queue_ready_write(vdev, vq, v);
 		break;
-	case MMIO_QUEUE_DESC_LO:
+	case VIRTIO_MMIO_QUEUE_DESC_LO:
 		set_lo(&vq->desc, v);
 		break;
-	case MMIO_QUEUE_DESC_HI:
+	case VIRTIO_MMIO_QUEUE_DESC_HI:
 		set_hi(&vq->desc, v);
 		break;
-	case MMIO_QUEUE_AVAIL_LO:
+	case VIRTIO_MMIO_QUEUE_AVAIL_LO:
 		set_lo(&vq->avail, v);
 		break;
-	case MMIO_QUEUE_AVAIL_HI:
+	case VIRTIO_MMIO_QUEUE_AVAIL_HI:
 		set_hi(&vq->avail, v);
 		break;
-	case MMIO_QUEUE_USED_LO:
+	case VIRTIO_MMIO_QUEUE_USED_LO:
 		set_lo(&vq->used, v);
 		break;
-	case MMIO_QUEUE_USED_HI:
+	case VIRTIO_MMIO_QUEUE_USED_HI:
 		set_hi(&vq->used, v);
 		break;
 	}
@@ -405,7 +376,7 @@ static bool fast_access(struct virtio_dev *vdev, uint64_t off, uint8_t *data,
 
 	if (len != 4)
 		return false;
-	if (!is_write && off == MMIO_INT_STATUS) {
+	if (!is_write && off == VIRTIO_MMIO_INT_STATUS) {
 		v = __atomic_load_n(&vdev->isr, __ATOMIC_SEQ_CST);
 		memcpy(data, &v, 4);
 		return true;
@@ -413,11 +384,11 @@ static bool fast_access(struct virtio_dev *vdev, uint64_t off, uint8_t *data,
 	if (!is_write)
 		return false;
 	memcpy(&v, data, 4);
-	if (off == MMIO_INT_ACK) {
+	if (off == VIRTIO_MMIO_INT_ACK) {
 		__atomic_fetch_and(&vdev->isr, ~v, __ATOMIC_SEQ_CST);
 		return true;
 	}
-	if (off == MMIO_QUEUE_NOTIFY && v < vdev->nr_queues &&
+	if (off == VIRTIO_MMIO_QUEUE_NOTIFY && v < vdev->nr_queues &&
 	    !(vdev->inline_notify & (1U << v))) {
 		uint64_t one = 1;
 
@@ -437,8 +408,8 @@ void virtio_mmio_access(void *opaque, uint64_t off, uint8_t *data,
 	if (fast_access(vdev, off, data, len, is_write))
 		return;
 	pthread_mutex_lock(&vdev->lock);
-	if (off >= MMIO_CONFIG) {
-		config_access(vdev, off - MMIO_CONFIG, data, len, is_write);
+	if (off >= VIRTIO_MMIO_CONFIG) {
+		config_access(vdev, off - VIRTIO_MMIO_CONFIG, data, len, is_write);
 	} else if (len != 4 || (off & 3)) {
 		/* Registers are 32-bit only (4.2.2.2). */
 		if (!is_write)
@@ -467,10 +438,10 @@ static int kvm_wire(struct virtio_dev *vdev)
 		return -errno;
 	for (q = 0; q < vdev->nr_queues; q++) {
 		if (vdev->inline_notify & (1U << q))
-			continue;	/* an MMIO exit: see MMIO_QUEUE_NOTIFY */
+			continue;	/* an MMIO exit: see VIRTIO_MMIO_QUEUE_NOTIFY */
 		struct kvm_ioeventfd ioev = {
 			.datamatch = q,
-			.addr = vdev->mmio_base + MMIO_QUEUE_NOTIFY,
+			.addr = vdev->mmio_base + VIRTIO_MMIO_QUEUE_NOTIFY,
 			.len = 4,
 			.fd = vdev->notify_fd[q],
 			.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,

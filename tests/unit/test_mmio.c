@@ -21,27 +21,6 @@
 
 #include "../../virtio/virtio.h"
 
-#define R_MAGIC		0x000
-#define R_VERSION	0x004
-#define R_DEVICE	0x008
-#define R_DEVFEAT	0x010
-#define R_DEVFEAT_SEL	0x014
-#define R_DRVFEAT	0x020
-#define R_DRVFEAT_SEL	0x024
-#define R_QSEL		0x030
-#define R_QNUM_MAX	0x034
-#define R_QNUM		0x038
-#define R_QREADY	0x044
-#define R_QNOTIFY	0x050
-#define R_ISR		0x060
-#define R_ACK		0x064
-#define R_STATUS	0x070
-#define R_QDESC_LO	0x080
-#define R_QAVAIL_LO	0x090
-#define R_QUSED_LO	0x0a0
-#define R_CONFIG_GEN	0x0fc
-#define R_CONFIG	0x100
-
 struct test_dev {
 	struct virtio_dev vdev;
 	uint8_t config[8];
@@ -136,43 +115,45 @@ static int teardown(void **state)
 /* Negotiate VERSION_1 and bring the status to FEATURES_OK. */
 static void negotiate(struct test_dev *t, uint64_t features)
 {
-	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(t, R_DRVFEAT_SEL, 0);
-	wr(t, R_DRVFEAT, (uint32_t)features);
-	wr(t, R_DRVFEAT_SEL, 1);
-	wr(t, R_DRVFEAT, (uint32_t)(features >> 32));
-	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+	wr(t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(t, VIRTIO_MMIO_DRV_FEATURES_SEL, 0);
+	wr(t, VIRTIO_MMIO_DRV_FEATURES, (uint32_t)features);
+	wr(t, VIRTIO_MMIO_DRV_FEATURES_SEL, 1);
+	wr(t, VIRTIO_MMIO_DRV_FEATURES, (uint32_t)(features >> 32));
+	wr(t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 	   VIRTIO_STATUS_FEATURES_OK);
 }
 
 static void setup_queue(struct test_dev *t, unsigned int q, uint32_t num,
 			uint32_t desc, uint32_t avail, uint32_t used)
 {
-	wr(t, R_QSEL, q);
-	wr(t, R_QNUM, num);
-	wr(t, R_QDESC_LO, desc);
-	wr(t, R_QAVAIL_LO, avail);
-	wr(t, R_QUSED_LO, used);
-	wr(t, R_QREADY, 1);
+	wr(t, VIRTIO_MMIO_QUEUE_SEL, q);
+	wr(t, VIRTIO_MMIO_QUEUE_NUM, num);
+	wr(t, VIRTIO_MMIO_QUEUE_DESC_LO, desc);
+	wr(t, VIRTIO_MMIO_QUEUE_AVAIL_LO, avail);
+	wr(t, VIRTIO_MMIO_QUEUE_USED_LO, used);
+	wr(t, VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
 static void test_identification(void **state)
 {
 	struct test_dev *t = *state;
 
-	assert_int_equal(rd(t, R_MAGIC), 0x74726976);
-	assert_int_equal(rd(t, R_VERSION), 2);
-	assert_int_equal(rd(t, R_DEVICE), VIRTIO_ID_BLOCK);
-	wr(t, R_DEVFEAT_SEL, 0);
-	assert_int_equal(rd(t, R_DEVFEAT), (uint32_t)t->vdev.host_features);
-	wr(t, R_DEVFEAT_SEL, 1);
-	assert_int_equal(rd(t, R_DEVFEAT), 1);	/* VERSION_1 is bit 32 */
-	wr(t, R_DEVFEAT_SEL, 7);		/* no such word: zeroes */
-	assert_int_equal(rd(t, R_DEVFEAT), 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_MAGIC), 0x74726976);
+	assert_int_equal(rd(t, VIRTIO_MMIO_VERSION), 2);
+	assert_int_equal(rd(t, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_BLOCK);
+	wr(t, VIRTIO_MMIO_DEV_FEATURES_SEL, 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_DEV_FEATURES),
+			 (uint32_t)t->vdev.host_features);
+	wr(t, VIRTIO_MMIO_DEV_FEATURES_SEL, 1);
+	/* VERSION_1 is bit 32 */
+	assert_int_equal(rd(t, VIRTIO_MMIO_DEV_FEATURES), 1);
+	wr(t, VIRTIO_MMIO_DEV_FEATURES_SEL, 7);		/* no such word: zeroes */
+	assert_int_equal(rd(t, VIRTIO_MMIO_DEV_FEATURES), 0);
 	/* Read-only registers ignore writes. */
-	wr(t, R_MAGIC, 0);
-	assert_int_equal(rd(t, R_MAGIC), 0x74726976);
+	wr(t, VIRTIO_MMIO_MAGIC, 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_MAGIC), 0x74726976);
 }
 
 static void test_feature_negotiation(void **state)
@@ -182,22 +163,22 @@ static void test_feature_negotiation(void **state)
 
 	/* Accepted: a subset with VERSION_1. */
 	negotiate(t, v1 | 1);
-	assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_FEATURES_OK);
+	assert_true(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK);
 	assert_int_equal(t->vdev.guest_features, v1 | 1);
 	/* After FEATURES_OK, feature writes change nothing. */
-	wr(t, R_DRVFEAT_SEL, 0);
-	wr(t, R_DRVFEAT, 0x3);
+	wr(t, VIRTIO_MMIO_DRV_FEATURES_SEL, 0);
+	wr(t, VIRTIO_MMIO_DRV_FEATURES, 0x3);
 	assert_int_equal(t->vdev.guest_features, v1 | 1);
 
 	/* A feature the device never offered: FEATURES_OK does not stick. */
-	wr(t, R_STATUS, 0);
+	wr(t, VIRTIO_MMIO_STATUS, 0);
 	negotiate(t, v1 | BIT_ULL(40));
-	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_FEATURES_OK);
+	assert_false(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK);
 
 	/* A legacy driver (no VERSION_1) is refused the same way. */
-	wr(t, R_STATUS, 0);
+	wr(t, VIRTIO_MMIO_STATUS, 0);
 	negotiate(t, 1);
-	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_FEATURES_OK);
+	assert_false(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK);
 }
 
 static void test_access_platform_required(void **state)
@@ -208,10 +189,10 @@ static void test_access_platform_required(void **state)
 	/* Behind an IOMMU, a driver that would bypass it must not run. */
 	t->vdev.host_features |= BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
 	negotiate(t, v1);
-	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_FEATURES_OK);
-	wr(t, R_STATUS, 0);
+	assert_false(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK);
+	wr(t, VIRTIO_MMIO_STATUS, 0);
 	negotiate(t, v1 | BIT_ULL(VIRTIO_F_ACCESS_PLATFORM));
-	assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_FEATURES_OK);
+	assert_true(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK);
 }
 
 static void test_status_machine(void **state)
@@ -221,29 +202,29 @@ static void test_status_machine(void **state)
 		       VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK;
 
 	/* DRIVER_OK without FEATURES_OK: the device needs a reset. */
-	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+	wr(t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 	   VIRTIO_STATUS_DRIVER_OK);
-	assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_true(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
 	assert_int_equal(t->activations, 0);
-	wr(t, R_STATUS, 0);
-	assert_int_equal(rd(t, R_STATUS), 0);
+	wr(t, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_STATUS), 0);
 	assert_int_equal(t->resets, 1);
 
 	negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1) |
 		  BIT_ULL(VIRTIO_F_EVENT_IDX));
-	wr(t, R_STATUS, all);
-	assert_int_equal(rd(t, R_STATUS), all);
+	wr(t, VIRTIO_MMIO_STATUS, all);
+	assert_int_equal(rd(t, VIRTIO_MMIO_STATUS), all);
 	assert_int_equal(t->activations, 1);
 	assert_true(t->vdev.vqs[0].event_idx);
 	/* Clearing bits other than by a reset is ignored. */
-	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	assert_int_equal(rd(t, R_STATUS), all);
+	wr(t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	assert_int_equal(rd(t, VIRTIO_MMIO_STATUS), all);
 	/* The driver cannot set NEEDS_RESET itself. */
-	wr(t, R_STATUS, all | VIRTIO_STATUS_NEEDS_RESET);
-	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	wr(t, VIRTIO_MMIO_STATUS, all | VIRTIO_STATUS_NEEDS_RESET);
+	assert_false(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
 	/* Writing FAILED is allowed and kept. */
-	wr(t, R_STATUS, all | VIRTIO_STATUS_FAILED);
-	assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_FAILED);
+	wr(t, VIRTIO_MMIO_STATUS, all | VIRTIO_STATUS_FAILED);
+	assert_true(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FAILED);
 }
 
 static void test_queue_setup(void **state)
@@ -251,25 +232,25 @@ static void test_queue_setup(void **state)
 	struct test_dev *t = *state;
 
 	negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1));
-	wr(t, R_QSEL, 0);
-	assert_int_equal(rd(t, R_QNUM_MAX), 64);
+	wr(t, VIRTIO_MMIO_QUEUE_SEL, 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_NUM_MAX), 64);
 	setup_queue(t, 0, 64, 0x10000, 0x11000, 0x12000);
-	assert_int_equal(rd(t, R_QREADY), 1);
+	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_READY), 1);
 	assert_true(t->vdev.vqs[0].ready);
 	assert_int_equal(t->vdev.vqs[0].desc, 0x10000);
 	assert_int_equal(t->vdev.vqs[0].avail, 0x11000);
 	assert_int_equal(t->vdev.vqs[0].used, 0x12000);
 	/* A live queue's registers cannot be changed under the device. */
-	wr(t, R_QDESC_LO, 0x20000);
-	wr(t, R_QNUM, 8);
+	wr(t, VIRTIO_MMIO_QUEUE_DESC_LO, 0x20000);
+	wr(t, VIRTIO_MMIO_QUEUE_NUM, 8);
 	assert_int_equal(t->vdev.vqs[0].desc, 0x10000);
 	assert_int_equal(t->vdev.vqs[0].size, 64);
 	/* A queue that does not exist reads as absent. */
-	wr(t, R_QSEL, 9);
-	assert_int_equal(rd(t, R_QNUM_MAX), 0);
-	assert_int_equal(rd(t, R_QREADY), 0);
-	wr(t, R_QREADY, 1);
-	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	wr(t, VIRTIO_MMIO_QUEUE_SEL, 9);
+	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_NUM_MAX), 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_READY), 0);
+	wr(t, VIRTIO_MMIO_QUEUE_READY, 1);
+	assert_false(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
 }
 
 static void test_queue_setup_refused(void **state)
@@ -287,16 +268,16 @@ static void test_queue_setup_refused(void **state)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		wr(t, R_STATUS, 0);
+		wr(t, VIRTIO_MMIO_STATUS, 0);
 		negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1));
 		setup_queue(t, 1, bad[i].num, bad[i].desc, bad[i].avail,
 			    bad[i].used);
 		assert_false(t->vdev.vqs[1].ready);
-		assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+		assert_true(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
 	}
 	/* A reset recovers the device. */
-	wr(t, R_STATUS, 0);
-	assert_int_equal(rd(t, R_STATUS), 0);
+	wr(t, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_STATUS), 0);
 	negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1));
 	setup_queue(t, 1, 16, 0x10000, 0x11000, 0x12000);
 	assert_true(t->vdev.vqs[1].ready);
@@ -309,11 +290,11 @@ static void test_reset_clears_queues(void **state)
 	negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1));
 	setup_queue(t, 0, 64, 0x10000, 0x11000, 0x12000);
 	t->vdev.isr = 3;
-	wr(t, R_STATUS, 0);
+	wr(t, VIRTIO_MMIO_STATUS, 0);
 	assert_false(t->vdev.vqs[0].ready);
 	assert_int_equal(t->vdev.vqs[0].desc, 0);
 	assert_int_equal(t->vdev.guest_features, 0);
-	assert_int_equal(rd(t, R_ISR), 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_INT_STATUS), 0);
 	assert_ptr_equal(t->vdev.vqs[0].dma, &t->vdev.dma);
 }
 
@@ -323,18 +304,18 @@ static void test_interrupt_ack_and_notify(void **state)
 	uint64_t v = 0;
 
 	t->vdev.isr = VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG;
-	wr(t, R_ACK, VIRTIO_MMIO_INT_VRING);
-	assert_int_equal(rd(t, R_ISR), VIRTIO_MMIO_INT_CONFIG);
-	wr(t, R_ACK, 0xffffffff);
-	assert_int_equal(rd(t, R_ISR), 0);
+	wr(t, VIRTIO_MMIO_INT_ACK, VIRTIO_MMIO_INT_VRING);
+	assert_int_equal(rd(t, VIRTIO_MMIO_INT_STATUS), VIRTIO_MMIO_INT_CONFIG);
+	wr(t, VIRTIO_MMIO_INT_ACK, 0xffffffff);
+	assert_int_equal(rd(t, VIRTIO_MMIO_INT_STATUS), 0);
 
 	/* A notify that reaches user space is passed on to the thread. */
-	wr(t, R_QNOTIFY, 1);
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
 	assert_int_equal(read(t->vdev.notify_fd[1], &v, sizeof(v)), 8);
 	assert_int_equal(v, 1);
 	/* For a queue that does not exist, nothing happens. */
-	wr(t, R_QNOTIFY, 3);
-	wr(t, R_QNOTIFY, 0xffffffff);
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 3);
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0xffffffff);
 	assert_int_equal(read(t->vdev.notify_fd[3], &v, sizeof(v)), -1);
 }
 
@@ -352,9 +333,9 @@ static void *hot_regs_fn(void *arg)
 {
 	struct hot_regs *h = arg;
 
-	h->isr_seen = rd(h->t, R_ISR);
-	wr(h->t, R_ACK, VIRTIO_MMIO_INT_VRING);
-	wr(h->t, R_QNOTIFY, 1);
+	h->isr_seen = rd(h->t, VIRTIO_MMIO_INT_STATUS);
+	wr(h->t, VIRTIO_MMIO_INT_ACK, VIRTIO_MMIO_INT_VRING);
+	wr(h->t, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
 	atomic_store(&h->done, true);
 	return NULL;
 }
@@ -381,7 +362,7 @@ static void test_hot_registers_without_lock(void **state)
 	assert_true(i < 2000);
 	assert_int_equal(h.isr_seen,
 			 VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
-	assert_int_equal(rd(t, R_ISR), VIRTIO_MMIO_INT_CONFIG);
+	assert_int_equal(rd(t, VIRTIO_MMIO_INT_STATUS), VIRTIO_MMIO_INT_CONFIG);
 	assert_int_equal(read(t->vdev.notify_fd[1], &v, sizeof(v)), 8);
 	assert_int_equal(v, 1);
 }
@@ -393,23 +374,23 @@ static void test_inline_notify(void **state)
 	uint64_t v = 0;
 
 	t->vdev.inline_notify = 1U << 0;
-	wr(t, R_QNOTIFY, 0);
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	assert_int_equal(t->notified[0], 0);	/* not DRIVER_OK yet */
 
 	negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1));
 	setup_queue(t, 0, 64, 0x10000, 0x11000, 0x12000);
 	setup_queue(t, 1, 64, 0x20000, 0x21000, 0x22000);
-	wr(t, R_STATUS, rd(t, R_STATUS) | VIRTIO_STATUS_DRIVER_OK);
-	wr(t, R_QNOTIFY, 0);
+	wr(t, VIRTIO_MMIO_STATUS, rd(t, VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	assert_int_equal(t->notified[0], 1);
 	assert_int_equal(read(t->vdev.notify_fd[0], &v, sizeof(v)), -1);
 	/* Queue 1 is not inline: its notify goes to the device thread. */
-	wr(t, R_QNOTIFY, 1);
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
 	assert_int_equal(t->notified[1], 0);
 	assert_int_equal(read(t->vdev.notify_fd[1], &v, sizeof(v)), 8);
 	/* A device that needs a reset runs no queue. */
 	t->vdev.status |= VIRTIO_STATUS_NEEDS_RESET;
-	wr(t, R_QNOTIFY, 0);
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	assert_int_equal(t->notified[0], 1);
 }
 
@@ -434,12 +415,12 @@ static void test_no_ring_access_when_not_ready(void **state)
 	t->vdev.dma.translate = count_translate;
 	t->vdev.dma.opaque = &accesses;
 	negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1));
-	wr(t, R_STATUS, rd(t, R_STATUS) | VIRTIO_STATUS_DRIVER_OK);
-	wr(t, R_STATUS, 0);
+	wr(t, VIRTIO_MMIO_STATUS, rd(t, VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+	wr(t, VIRTIO_MMIO_STATUS, 0);
 	virtio_notify_used(&t->vdev, &t->vdev.vqs[0]);
 	virtio_complete(&t->vdev, &t->vdev.vqs[0], 0, 0);
 	assert_int_equal(accesses, 0);
-	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_false(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
 	t->vdev.dma.translate = NULL;
 }
 
@@ -449,14 +430,14 @@ static void test_wrong_width(void **state)
 	uint8_t b[8] = { 0xaa, 0xaa };
 
 	/* Registers are 32-bit: narrower or misaligned accesses do nothing. */
-	virtio_mmio_access(&t->vdev, R_MAGIC, b, 2, false);
+	virtio_mmio_access(&t->vdev, VIRTIO_MMIO_MAGIC, b, 2, false);
 	assert_int_equal(b[0], 0);
 	b[0] = VIRTIO_STATUS_ACKNOWLEDGE;
-	virtio_mmio_access(&t->vdev, R_STATUS, b, 1, true);
-	assert_int_equal(rd(t, R_STATUS), 0);
-	virtio_mmio_access(&t->vdev, R_STATUS + 1, b, 4, true);
-	assert_int_equal(rd(t, R_STATUS), 0);
-	virtio_mmio_access(&t->vdev, R_MAGIC, b, 8, false);
+	virtio_mmio_access(&t->vdev, VIRTIO_MMIO_STATUS, b, 1, true);
+	assert_int_equal(rd(t, VIRTIO_MMIO_STATUS), 0);
+	virtio_mmio_access(&t->vdev, VIRTIO_MMIO_STATUS + 1, b, 4, true);
+	assert_int_equal(rd(t, VIRTIO_MMIO_STATUS), 0);
+	virtio_mmio_access(&t->vdev, VIRTIO_MMIO_MAGIC, b, 8, false);
 	assert_int_equal(b[0], 0);
 }
 
@@ -466,26 +447,26 @@ static void test_config_space(void **state)
 	uint8_t b[8];
 
 	memset(b, 0xff, sizeof(b));
-	virtio_mmio_access(&t->vdev, R_CONFIG + 2, b, 2, false);
+	virtio_mmio_access(&t->vdev, VIRTIO_MMIO_CONFIG + 2, b, 2, false);
 	assert_int_equal(b[0], 0x03);
 	assert_int_equal(b[1], 0x04);
-	virtio_mmio_access(&t->vdev, R_CONFIG, b, 8, false);
+	virtio_mmio_access(&t->vdev, VIRTIO_MMIO_CONFIG, b, 8, false);
 	assert_memory_equal(b, t->config, 8);
 	/* Past the end, or straddling it: zeroes, never other memory. */
 	memset(b, 0xff, sizeof(b));
-	virtio_mmio_access(&t->vdev, R_CONFIG + 6, b, 4, false);
+	virtio_mmio_access(&t->vdev, VIRTIO_MMIO_CONFIG + 6, b, 4, false);
 	assert_int_equal(b[0], 0);
-	virtio_mmio_access(&t->vdev, R_CONFIG + 0xf00, b, 4, false);
+	virtio_mmio_access(&t->vdev, VIRTIO_MMIO_CONFIG + 0xf00, b, 4, false);
 	assert_int_equal(b[0], 0);
 	virtio_mmio_access(&t->vdev, ~0ULL - 2, b, 4, false);
 	assert_int_equal(b[0], 0);
 	/* Writes go to the device, within bounds only. */
-	virtio_mmio_access(&t->vdev, R_CONFIG + 4, b, 4, true);
+	virtio_mmio_access(&t->vdev, VIRTIO_MMIO_CONFIG + 4, b, 4, true);
 	assert_int_equal(t->config_writes, 1);
 	assert_int_equal(t->last_config_off, 4);
-	virtio_mmio_access(&t->vdev, R_CONFIG + 6, b, 4, true);
+	virtio_mmio_access(&t->vdev, VIRTIO_MMIO_CONFIG + 6, b, 4, true);
 	assert_int_equal(t->config_writes, 1);
-	assert_int_equal(rd(t, R_CONFIG_GEN), 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_CONFIG_GEN), 0);
 }
 
 int main(void)
