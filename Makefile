@@ -42,12 +42,26 @@ PREFIX   ?= /usr/local
 BINDIR   := $(PREFIX)/bin
 MANDIR   := $(PREFIX)/share/man/man1
 
-# Fuzz harnesses (tests/fuzz/): built with the sanitizers and a plain-C
-# driver, so they need no libFuzzer; each runs FUZZ_SECONDS in make check.
+# Fuzz harnesses (tests/fuzz/), run FUZZ_SECONDS each by make check. With
+# clang's libFuzzer where it links (coverage-guided: the harness and every
+# library object compiled by clang with coverage instrumentation, apart
+# from gcc's ASan objects); where it does not, with gcc and the plain-C
+# driver in tests/fuzz/standalone.c. Both with ASan and UBSan.
 FUZZ_SECONDS ?= 30
+CLANG    ?= clang
+FUZZ     := $(BUILD)/fuzz
+LF       := $(BUILD)/libfuzzer
+LFFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+            -fno-omit-frame-pointer -fno-sanitize-recover=all \
+            -Wno-gnu-variable-sized-type-not-at-end
+LF_OBJS  := $(LIB_SRCS:%.c=$(LF)/%.o)
 FUZZ_SRCS := $(filter-out %/fuzz_common.c,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
-FUZZ_BINS := $(FUZZ_NAMES:%=$(SAN)/fuzz/standalone/%)
+# Harnesses whose input is guest RAM with rings (struct fuzz_ctl): they
+# get libFuzzer's mutations mixed with tests/fuzz/libfuzzer.c's own.
+FUZZ_RING_NAMES := virtqueue blk_req
+FUZZ_SA_BINS := $(FUZZ_NAMES:%=$(FUZZ)/standalone/%)
+FUZZ_LF_BINS := $(FUZZ_NAMES:%=$(FUZZ)/libfuzzer/%)
 FUZZ_MAIN := $(SAN)/tests/fuzz/standalone.o $(SAN)/tests/fuzz/fuzz_common.o
 
 # The Debian packages the build needs, each with the files that show it is
@@ -59,8 +73,8 @@ TEST_DEPS  := libcmocka-dev:cmocka.h,libcmocka.so
 CHECK_DEPS  = @CC='$(CC)' CHECK_CFLAGS='$(filter -I% --sysroot=%,$(CFLAGS))' \
 	scripts/check-build-deps
 
-.PHONY: all deps check unit unit-asan fuzz cli-tests guest-tests demo demo-vfio clean \
-	install uninstall check-build-deps
+.PHONY: all deps check unit unit-asan fuzz fuzz-corpus fuzz-coverage cli-tests \
+	guest-tests demo demo-vfio clean install uninstall check-build-deps
 all: iovm
 
 # Once per make run, before the first compile: a fresh machine is told
@@ -91,9 +105,19 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_OBJS)
 $(SAN)/tests/%: $(SAN)/tests/unit/%.o $(SAN_OBJS)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(SAN)/fuzz/standalone/%: $(SAN)/tests/fuzz/fuzz_%.o $(FUZZ_MAIN) $(SAN_OBJS)
+$(FUZZ)/standalone/%: $(SAN)/tests/fuzz/fuzz_%.o $(FUZZ_MAIN) $(SAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LF)/%.o: %.c | check-build-deps
+	@mkdir -p $(dir $@)
+	$(CLANG) $(CFLAGS) $(LFFLAGS) -c -o $@ $<
+
+$(FUZZ_RING_NAMES:%=$(FUZZ)/libfuzzer/%): $(LF)/tests/fuzz/libfuzzer.o
+$(FUZZ)/libfuzzer/%: $(LF)/tests/fuzz/fuzz_%.o $(LF)/tests/fuzz/fuzz_common.o \
+		$(LF_OBJS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(CFLAGS) $(LFFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 deps:
 	@scripts/install-deps
@@ -105,9 +129,36 @@ unit-asan: $(SAN_BINS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		scripts/run-unit $(SAN_BINS)
 
-fuzz: $(FUZZ_BINS)
-	@FUZZ_ENGINE=standalone tests/fuzz/run.sh $(FUZZ_SECONDS) $(SAN)/fuzz \
-		$(FUZZ_NAMES)
+# libFuzzer if clang can link it, else the plain driver; run.sh says which.
+fuzz:
+	@if why=$$(tests/fuzz/have-libfuzzer $(CLANG)); then \
+		$(MAKE) --no-print-directory fuzz-bins-libfuzzer && \
+		FUZZ_ENGINE=libfuzzer tests/fuzz/run.sh $(FUZZ_SECONDS) \
+			$(FUZZ) $(FUZZ_NAMES); \
+	else \
+		$(MAKE) --no-print-directory fuzz-bins-standalone && \
+		FUZZ_ENGINE=standalone FUZZ_WHY="$$why" tests/fuzz/run.sh \
+			$(FUZZ_SECONDS) $(FUZZ) $(FUZZ_NAMES); \
+	fi
+
+.PHONY: fuzz-bins-libfuzzer fuzz-bins-standalone
+fuzz-bins-libfuzzer: $(FUZZ_LF_BINS)
+	@:
+fuzz-bins-standalone: $(FUZZ_SA_BINS)
+	@:
+
+# Rewrite the checked-in seed corpus from the harnesses' seed writers.
+fuzz-corpus: $(FUZZ_SA_BINS)
+	@mkdir -p tests/fuzz/corpus
+	@for n in $(FUZZ_NAMES); do \
+		rm -rf tests/fuzz/corpus/$$n && \
+		$(FUZZ)/standalone/$$n -c tests/fuzz/corpus/$$n || exit 1; \
+	done
+
+# Line coverage of each harness's target sources by the corpus so far
+# (checked-in seeds and what make fuzz added), with llvm-cov.
+fuzz-coverage: deps
+	@tests/fuzz/coverage.sh $(CLANG) $(FUZZ) $(FUZZ_NAMES)
 
 cli-tests: iovm
 	@tests/cli/errors.sh ./iovm

@@ -69,6 +69,11 @@ struct fuzz_vm {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Valid input number @n into @buf; its length, or 0 past the last one. */
 size_t fuzz_seed(unsigned int n, uint8_t *buf, size_t max);
+/*
+ * Whether seed @n is one of the few checked in (tests/fuzz/corpus/NAME).
+ * A harness that checks in every seed need not define it.
+ */
+bool fuzz_in_corpus(unsigned int n);
 extern const char fuzz_name[];
 
 /* Load an input: RAM, rings, DMA space. */
@@ -158,5 +163,11 @@ void seed_buf_top(struct seed *s, const void *data, uint32_t len,
 void seed_chain(struct seed *s);
 /* The input's length. */
 size_t seed_end(struct seed *s);
+/*
+ * For a harness whose seed n is shape n / SEED_VARIANTS in ring variant
+ * n % SEED_VARIANTS: the few checked in, every shape and variant bit
+ * among them.
+ */
+bool seed_in_corpus(unsigned int n);
 
 #endif

@@ -238,3 +238,8 @@ size_t fuzz_seed(unsigned int n, uint8_t *buf, size_t max)
 	add_kind(&s, 2 * pair + 1);
 	return seed_end(&s);
 }
+
+bool fuzz_in_corpus(unsigned int n)
+{
+	return seed_in_corpus(n);
+}

@@ -715,3 +715,23 @@ size_t seed_end(struct seed *s)
 {
 	return sizeof(struct fuzz_ctl) + s->end;
 }
+
+bool seed_in_corpus(unsigned int n)
+{
+	static const struct { unsigned int shape, variant; } picks[] = {
+		{ 0, 0 },
+		{ 0, SEED_V_EVENT_IDX | SEED_V_INDIRECT },
+		{ 0, SEED_V_TOP | SEED_V_WRAP },
+		{ 1, SEED_V_BIG },
+		{ 1, SEED_V_IOMMU | SEED_V_VIEWS },
+		{ 1, SEED_V_TOP | SEED_V_INDIRECT | SEED_V_EVENT_IDX },
+		{ 2, SEED_V_INDIRECT | SEED_V_WRAP },
+		{ 2, SEED_V_BIG | SEED_V_TOP | SEED_V_VIEWS | SEED_V_EVENT_IDX },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(picks) / sizeof(picks[0]); i++)
+		if (n == picks[i].shape * SEED_VARIANTS + picks[i].variant)
+			return true;
+	return false;
+}

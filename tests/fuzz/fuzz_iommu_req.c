@@ -154,7 +154,7 @@ static void check_state(uint32_t named, bool all)
 		check_domain(d, true);
 	}
 	for (i = 1; i <= NR_EPS; i++) {
-		const struct viommu_endpoint *ep = &st.endpoints[i];
+		struct viommu_endpoint *ep = &st.endpoints[i];
 
 		fuzz_assert(ep->present && ep->id == i);
 		fuzz_assert(viommu_holds(ep) == 0);

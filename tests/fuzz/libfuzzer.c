@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer glue, linked only into the libFuzzer builds: a custom
- * mutator that alternates libFuzzer's byte-level mutations with ours,
- * which know where descriptors and ring indices are. Byte-level mutation
- * alone rarely turns a descriptor's address into one near 2^64.
+ * libFuzzer glue, linked only into the libFuzzer builds of the harnesses
+ * whose input is guest RAM with rings (FUZZ_RING_NAMES in the Makefile):
+ * a custom mutator that alternates libFuzzer's byte-level mutations with
+ * ours, which know where descriptors and ring indices are. Byte-level
+ * mutation alone rarely turns a descriptor's address into one near 2^64.
  */
 #include "fuzz.h"
 

@@ -8,7 +8,8 @@
  *
  *   fuzz-NAME [-t SECONDS] [-n RUNS] [-s SEED] [-a ARTIFACT_DIR]
  *   fuzz-NAME FILE...       run the given inputs once each (reproduce)
- *   fuzz-NAME -w DIR        write the seed corpus to DIR and exit
+ *   fuzz-NAME -w DIR        write every seed to DIR and exit
+ *   fuzz-NAME -c DIR        write the seeds of the checked-in corpus
  *
  * Exits non-zero on the first crash (sanitizers abort the process) or on
  * an input that runs longer than HANG_SECONDS (a loop the parser failed
@@ -186,9 +187,16 @@ static void make_input(uint64_t *rng, unsigned int seeds)
 		       input_len - i < 8 ? (int)(input_len - i) : 8);
 }
 
-static int write_seeds(const char *dir)
+/* A harness with only a few seeds checks them all in. */
+__attribute__((weak)) bool fuzz_in_corpus(unsigned int n)
 {
-	unsigned int n;
+	return true;
+}
+
+/* Every seed, or (@corpus) those fuzz_in_corpus() picks. */
+static int write_seeds(const char *dir, bool corpus)
+{
+	unsigned int n, written = 0;
 	char path[4096];
 
 	if (mkdir(dir, 0755) && errno != EEXIST) {
@@ -199,6 +207,9 @@ static int write_seeds(const char *dir)
 	for (n = 0; (input_len = fuzz_seed(n, input, sizeof(input))); n++) {
 		FILE *f;
 
+		if (corpus && !fuzz_in_corpus(n))
+			continue;
+		written++;
 		snprintf(path, sizeof(path), "%s/seed-%03u", dir, n);
 		f = fopen(path, "wb");
 		if (!f || fwrite(input, 1, input_len, f) != input_len ||
@@ -208,7 +219,8 @@ static int write_seeds(const char *dir)
 			return 1;
 		}
 	}
-	fprintf(stderr, "fuzz-%s: %u seeds written to %s\n", fuzz_name, n, dir);
+	fprintf(stderr, "fuzz-%s: %u seeds written to %s\n", fuzz_name, written,
+		dir);
 	return 0;
 }
 
@@ -277,7 +289,7 @@ int main(int argc, char **argv)
 	uint64_t rng;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "t:n:s:a:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:n:s:a:w:c:")) != -1) {
 		switch (opt) {
 		case 't':
 			seconds = strtod(optarg, NULL);
@@ -292,10 +304,12 @@ int main(int argc, char **argv)
 			artifacts = optarg;
 			break;
 		case 'w':
-			return write_seeds(optarg);
+		case 'c':
+			return write_seeds(optarg, opt == 'c');
 		default:
 			fprintf(stderr, "usage: %s [-t SECONDS] [-n RUNS] [-s SEED] "
-				"[-a DIR] [-w DIR] [FILE|DIR...]\n", argv[0]);
+				"[-a DIR] [-w DIR] [-c DIR] [FILE|DIR...]\n",
+				argv[0]);
 			return 2;
 		}
 	}
