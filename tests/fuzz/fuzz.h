@@ -76,6 +76,14 @@ size_t fuzz_seed(unsigned int n, uint8_t *buf, size_t max);
 bool fuzz_in_corpus(unsigned int n);
 extern const char fuzz_name[];
 
+/* An input read a byte at a time, as zeros once it has run out. */
+struct fuzz_cursor {
+	const uint8_t *p;
+	size_t left;
+};
+
+uint8_t fuzz_take(struct fuzz_cursor *c);
+
 /* Load an input: RAM, rings, DMA space. */
 void fuzz_vm_load(struct fuzz_vm *vm, const uint8_t *data, size_t size);
 /* The device may write @len bytes at device address @addr (if mapped). */

@@ -41,6 +41,14 @@ void fuzz_fail(const char *file, int line, const char *what)
 	abort();
 }
 
+uint8_t fuzz_take(struct fuzz_cursor *c)
+{
+	if (!c->left)
+		return 0;
+	c->left--;
+	return *c->p++;
+}
+
 static void guards_init(void)
 {
 	static bool done;

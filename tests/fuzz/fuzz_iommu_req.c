@@ -56,19 +56,6 @@ static uint8_t *ram;		/* malloc'd, exactly RAM_BYTES: ASan bounds */
 static struct guest_mem mem;
 static struct dma_space dma[NR_EPS + 1];
 
-struct cursor {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t take(struct cursor *c)
-{
-	if (!c->left)
-		return 0;
-	c->left--;
-	return *c->p++;
-}
-
 static void put(uint8_t *p, uint64_t v, int bytes)
 {
 	while (bytes--) {
@@ -294,10 +281,10 @@ static size_t raw_out_len(uint8_t op)
 	return 4;
 }
 
-static void do_raw(struct cursor *c, uint8_t op)
+static void do_raw(struct fuzz_cursor *c, uint8_t op)
 {
 	uint8_t in[256];
-	size_t len = take(c);
+	size_t len = fuzz_take(c);
 
 	if (len > c->left)
 		len = c->left;
@@ -353,12 +340,12 @@ struct compact {
  * flags, 3 non-zero reserved bytes, 4-5 region, 6 misalign the start,
  * 7 misalign the end.
  */
-static void expand(struct cursor *c, struct compact *k)
+static void expand(struct fuzz_cursor *c, struct compact *k)
 {
-	uint8_t dom = take(c), ep = take(c), page = take(c), n = take(c);
-	uint8_t phys = take(c);
+	uint8_t dom = fuzz_take(c), ep = fuzz_take(c), page = fuzz_take(c);
+	uint8_t n = fuzz_take(c), phys = fuzz_take(c);
 
-	k->tweak = take(c);
+	k->tweak = fuzz_take(c);
 	k->domain = pick_domain(dom);
 	k->endpoint = pick_endpoint(ep);
 	k->start = region_base(k->tweak >> 4) + (uint64_t)(page & 0x7f) * PG;
@@ -515,7 +502,7 @@ static unsigned int allowed(uint8_t type, const struct compact *k,
 	return bad ? bad : ST(OK);
 }
 
-static void do_compact(struct cursor *c, uint8_t op)
+static void do_compact(struct fuzz_cursor *c, uint8_t op)
 {
 	static const uint8_t types[8] = {
 		VIRTIO_IOMMU_T_ATTACH, VIRTIO_IOMMU_T_DETACH,
@@ -691,18 +678,18 @@ static void take_view(struct viommu_endpoint *ep, uint64_t iova, uint64_t len)
 	views[ep->id].len = len;
 }
 
-static void do_access(struct cursor *c, uint8_t op)
+static void do_access(struct fuzz_cursor *c, uint8_t op)
 {
 	static struct iovec iov[MAX_IOV];
 	enum dma_dir dir = op & 1 ? DMA_TO_GUEST : DMA_FROM_GUEST;
 	struct viommu_endpoint *ep;
 	uint64_t iova, len, pos, done;
-	uint8_t e = take(c), page = take(c), off = take(c);
+	uint8_t e = fuzz_take(c), page = fuzz_take(c), off = fuzz_take(c);
 	int max = 1 + ((op >> 3) & 7) * 2, n, i;
 	volatile uint8_t sink = 0;
 	bool must_fail = false;
 
-	len = 1 + (take(c) | (uint64_t)take(c) << 8);
+	len = 1 + (fuzz_take(c) | (uint64_t)fuzz_take(c) << 8);
 	ep = &st.endpoints[1 + (e + NR_EPS - 1) % NR_EPS];	/* 1 is 1 */
 	iova = region_base(op >> 1) + (uint64_t)(page & 0x7f) * PG + off * 16;
 	n = dma_map(&dma[ep->id], iova, len, dir, iov, max);
@@ -808,13 +795,13 @@ static void setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct viommu_domain *no_domains[VIOMMU_DOMAIN_LAST + 1];
-	struct cursor c = { data, size };
+	struct fuzz_cursor c = { data, size };
 	unsigned int records, resets = 0, i;
 
 	setup();
-	configure(take(&c));
+	configure(fuzz_take(&c));
 	for (records = 0; c.left && records < MAX_RECORDS; records++) {
-		uint8_t op = take(&c);
+		uint8_t op = fuzz_take(&c);
 
 		if (op < 0x40) {
 			do_raw(&c, op);
