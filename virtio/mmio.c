@@ -220,10 +220,19 @@ static bool queue_layout_ok(const struct virtqueue *vq, uint16_t max)
 static void queue_ready_write(struct virtio_dev *vdev, struct virtqueue *vq,
 			      uint32_t v)
 {
+	/*
+	 * The register reads back what was written: a driver giving up on
+	 * a queue writes 0 and checks (Linux's vm_del_vq()). Not once
+	 * DRIVER_OK is set, though: the device may have requests of the
+	 * queue in flight then, and only a reset stops it.
+	 */
 	if (!v) {
-		vq->ready = false;
+		if (!(vdev->status & VIRTIO_STATUS_DRIVER_OK))
+			vq->ready = false;
 		return;
 	}
+	if (vq->ready)
+		return;
 	if (!queue_layout_ok(vq, vdev->queue_max)) {
 		virtio_needs_reset(vdev, "queue size or ring alignment invalid");
 		return;
@@ -316,15 +325,19 @@ static void reg_write(struct virtio_dev *vdev, uint64_t off, uint32_t v)
 		status_write(vdev, v);
 		return;
 	}
-	/* Queue registers: only for an existing queue that is not live. */
-	if (!vq || vq->ready)
+	/* Queue registers: only for an existing queue, */
+	if (!vq)
+		return;
+	if (off == VIRTIO_MMIO_QUEUE_READY) {
+		queue_ready_write(vdev, vq, v);
+		return;
+	}
+	/* and its layout only while it is not live. */
+	if (vq->ready)
 		return;
 	switch (off) {
 	case VIRTIO_MMIO_QUEUE_NUM:
 		vq->size = v > 0xffff ? 0 : (uint16_t)v;
-		break;
-	case VIRTIO_MMIO_QUEUE_READY:
-		queue_ready_write(vdev, vq, v);
 		break;
 	case VIRTIO_MMIO_QUEUE_DESC_LO:
 		set_lo(&vq->desc, v);

@@ -18,7 +18,8 @@
  * should, status bits are only added until a reset clears everything
  * (NEEDS_RESET included), FEATURES_OK only with an acceptable
  * feature set and DRIVER_OK only after it, features frozen from then on,
- * a live queue's registers frozen and its layout valid, the device told
+ * a live queue's registers frozen and its layout valid, QueueReady = 0
+ * taking a queue down before DRIVER_OK and only then, the device told
  * of activation exactly once per DRIVER_OK and run only while live,
  * config accesses served within bounds and zero-filled outside, narrow
  * or misaligned register accesses ignored, no interrupt without a reason
@@ -398,11 +399,16 @@ static void check_change(const struct snap *b, const struct snap *a,
 			    a->q[q].desc == b->q[q].desc &&
 			    a->q[q].avail == b->q[q].avail &&
 			    a->q[q].used == b->q[q].used);
-		/* Only QueueReady = 0 on the selected queue takes it down. */
+		/* Only QueueReady = 0 on the selected queue takes it down, */
 		if (!a->q[q].ready)
 			fuzz_assert(reg_write && !v && b->queue_sel == q &&
 				    off == VIRTIO_MMIO_QUEUE_READY);
 	}
+	/* and it does until DRIVER_OK: the register reads back 0. */
+	if (reg_write && off == VIRTIO_MMIO_QUEUE_READY && !v &&
+	    b->queue_sel < NR_QUEUES &&
+	    !(b->status & VIRTIO_STATUS_DRIVER_OK))
+		fuzz_assert(!a->q[b->queue_sel].ready);
 }
 
 /* What a register read must return (the ones whose value is defined). */

@@ -253,6 +253,40 @@ static void test_queue_setup(void **state)
 	assert_false(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
 }
 
+/*
+ * QueueReady reads back what was written (virtio 1.2, 4.2.2). A driver
+ * that gives up on its queues before DRIVER_OK writes 0 and reads it back
+ * (Linux: vm_del_vq() WARNs otherwise, and vm_setup_vq() refuses a queue
+ * that still reads as ready). Once DRIVER_OK is set the device may have
+ * requests of the queue in flight, and only a reset takes it down.
+ */
+static void test_queue_ready_zero(void **state)
+{
+	struct test_dev *t = *state;
+
+	negotiate(t, BIT_ULL(VIRTIO_F_VERSION_1));
+	setup_queue(t, 0, 64, 0x10000, 0x11000, 0x12000);
+	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_READY), 1);
+	wr(t, VIRTIO_MMIO_QUEUE_READY, 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_READY), 0);
+	assert_false(t->vdev.vqs[0].ready);
+	assert_false(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+
+	/* Set up again, elsewhere, as a second probe would. */
+	setup_queue(t, 0, 32, 0x20000, 0x21000, 0x22000);
+	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_READY), 1);
+	assert_int_equal(t->vdev.vqs[0].size, 32);
+	assert_int_equal(t->vdev.vqs[0].desc, 0x20000);
+
+	wr(t, VIRTIO_MMIO_STATUS,
+	   rd(t, VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+	wr(t, VIRTIO_MMIO_QUEUE_READY, 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_READY), 1);
+	assert_true(t->vdev.vqs[0].ready);
+	wr(t, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_READY), 0);
+}
+
 static void test_queue_setup_refused(void **state)
 {
 	struct test_dev *t = *state;
@@ -477,6 +511,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_access_platform_required, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_machine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_setup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_ready_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_setup_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_clears_queues, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt_ack_and_notify, setup, teardown),
