@@ -62,7 +62,9 @@ FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
 FUZZ_RING_NAMES := virtqueue blk_req
 FUZZ_SA_BINS := $(FUZZ_NAMES:%=$(FUZZ)/standalone/%)
 FUZZ_LF_BINS := $(FUZZ_NAMES:%=$(FUZZ)/libfuzzer/%)
-FUZZ_MAIN := $(SAN)/tests/fuzz/standalone.o $(SAN)/tests/fuzz/fuzz_common.o
+# What every harness links: shared checks and seed writers.
+FUZZ_COMMON := tests/fuzz/fuzz_common.c tests/fuzz/fdt_check.c
+FUZZ_MAIN := $(SAN)/tests/fuzz/standalone.o $(FUZZ_COMMON:%.c=$(SAN)/%.o)
 
 # The Debian packages the build needs, each with the files that show it is
 # installed. scripts/check-build-deps looks for them before anything
@@ -114,7 +116,7 @@ $(LF)/%.o: %.c | check-build-deps
 	$(CLANG) $(CFLAGS) $(LFFLAGS) -c -o $@ $<
 
 $(FUZZ_RING_NAMES:%=$(FUZZ)/libfuzzer/%): $(LF)/tests/fuzz/libfuzzer.o
-$(FUZZ)/libfuzzer/%: $(LF)/tests/fuzz/fuzz_%.o $(LF)/tests/fuzz/fuzz_common.o \
+$(FUZZ)/libfuzzer/%: $(LF)/tests/fuzz/fuzz_%.o $(FUZZ_COMMON:%.c=$(LF)/%.o) \
 		$(LF_OBJS)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(CFLAGS) $(LFFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)

@@ -37,6 +37,7 @@
 #define KVM_TSS_GPA		0xfeffd000ULL	/* three pages, VMX only */
 #define IOAPIC_GPA		0xfec00000ULL
 #define IOAPIC_NR_PINS		24
+#define FIRST_DEVICE_IRQ	5	/* pins from here on: vm_alloc_device() */
 #define LAPIC_GPA		0xfee00000ULL
 
 /* Legacy PC I/O ports iovm emulates in user space. */

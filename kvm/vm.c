@@ -31,7 +31,6 @@
 
 /* xAPIC IDs and CPUID's 8-bit logical processor count. */
 #define IOVM_MAX_VCPUS		255
-#define FIRST_DEVICE_IRQ	5	/* 4 is COM1 */
 
 static int kvm_open(struct vm *vm)
 {

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "../../kvm/machine.h"
 #include "../../virtio/dma.h"
 #include "../../virtio/virtqueue.h"
 
@@ -84,6 +85,16 @@ struct fuzz_cursor {
 
 uint8_t fuzz_take(struct fuzz_cursor *c);
 
+/* A seed being written: bytes appended to @buf, cut off at @max. */
+struct script {
+	uint8_t *buf;
+	size_t len, max;
+};
+
+void emit_mem(struct script *s, const void *p, size_t n);
+/* @n bytes, each given as an int argument. */
+void emit(struct script *s, unsigned int n, ...);
+
 /* Load an input: RAM, rings, DMA space. */
 void fuzz_vm_load(struct fuzz_vm *vm, const uint8_t *data, size_t size);
 /* The device may write @len bytes at device address @addr (if mapped). */
@@ -123,6 +134,16 @@ void fuzz_fail(const char *file, int line, const char *what)
  * to a boundary value or nudge it. Returns the new size (<= @max).
  */
 size_t fuzz_mutate(uint8_t *data, size_t size, size_t max, uint64_t rnd);
+
+/*
+ * Build the device tree of @m and check it (tests/fuzz/fdt_check.c):
+ * refused exactly when machine_validate() refuses @m; otherwise a blob
+ * that fdt_check_full() accepts, and dtc would too (node names unique
+ * under a parent, phandles unique, every `iommus` link resolving), that
+ * says what @m says node by node and needs exactly its size in room.
+ * Returns fdt_build()'s result: the size, -ENOSPC or -EINVAL.
+ */
+int fuzz_fdt_check(const struct machine_desc *m);
 
 /* ---- building valid inputs ---- */
 

@@ -7,6 +7,7 @@
  * write (the used ring, a status byte, a read request's data).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,27 @@ uint8_t fuzz_take(struct fuzz_cursor *c)
 		return 0;
 	c->left--;
 	return *c->p++;
+}
+
+void emit_mem(struct script *s, const void *p, size_t n)
+{
+	if (n > s->max - s->len)
+		n = s->max - s->len;
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+}
+
+void emit(struct script *s, unsigned int n, ...)
+{
+	va_list ap;
+	uint8_t b;
+
+	va_start(ap, n);
+	while (n--) {
+		b = (uint8_t)va_arg(ap, int);
+		emit_mem(s, &b, 1);
+	}
+	va_end(ap);
 }
 
 static void guards_init(void)
@@ -734,7 +756,8 @@ bool seed_in_corpus(unsigned int n)
 		{ 1, SEED_V_IOMMU | SEED_V_VIEWS },
 		{ 1, SEED_V_TOP | SEED_V_INDIRECT | SEED_V_EVENT_IDX },
 		{ 2, SEED_V_INDIRECT | SEED_V_WRAP },
-		{ 2, SEED_V_BIG | SEED_V_TOP | SEED_V_VIEWS | SEED_V_EVENT_IDX },
+		{ 2, SEED_V_BIG | SEED_V_TOP | SEED_V_VIEWS |
+		     SEED_V_EVENT_IDX },
 	};
 	unsigned int i;
 

@@ -836,29 +836,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 /* ---- seeds: short request scripts in the format above ---- */
 
-struct script {
-	uint8_t *buf;
-	size_t len, max;
-};
-
-static void emit(struct script *s, const uint8_t *b, size_t n)
-{
-	if (s->len + n > s->max)
-		return;
-	memcpy(s->buf + s->len, b, n);
-	s->len += n;
-}
-
-/*
- * Compact request: kind, domain ID, endpoint ID, page, pages - 1, phys
- * page, tweak.
- */
 static void req(struct script *s, uint8_t kind, uint8_t dom, uint8_t ep,
 		uint8_t page, uint8_t n, uint8_t phys, uint8_t tweak)
 {
 	const uint8_t b[7] = { 0x40 | kind, dom, ep, page, n, phys, tweak };
 
-	emit(s, b, sizeof(b));
+	emit_mem(s, b, sizeof(b));
 }
 
 /* An access with room for 15 iovecs. */
@@ -868,15 +851,15 @@ static void dev_access(struct script *s, uint8_t op, uint8_t ep,
 	const uint8_t b[6] = { 0xb8 | op, ep, page, off, (uint8_t)(len - 1),
 			       (uint8_t)((len - 1) >> 8) };
 
-	emit(s, b, sizeof(b));
+	emit_mem(s, b, sizeof(b));
 }
 
 static void raw(struct script *s, uint8_t op, const uint8_t *in, uint8_t len)
 {
 	const uint8_t b[2] = { op, len };
 
-	emit(s, b, sizeof(b));
-	emit(s, in, len);
+	emit_mem(s, b, sizeof(b));
+	emit_mem(s, in, len);
 }
 
 /* Compact kinds and tweak bits, as do_compact() reads them. */
@@ -901,7 +884,7 @@ size_t fuzz_seed(unsigned int n, uint8_t *buf, size_t max)
 	switch (n) {
 	case 0:
 		/* Map scattered pages, access across them, unmap, again. */
-		emit(&s, (const uint8_t[]){ 0 }, 1);
+		emit(&s, 1, 0);
 		req(&s, K_ATTACH, 1, 1, 0, 0, 0, 0);
 		req(&s, K_MAP, 1, 0, 0, 0, 5, T_RW);
 		req(&s, K_MAP, 1, 0, 1, 1, 2, T_R);
@@ -914,11 +897,11 @@ size_t fuzz_seed(unsigned int n, uint8_t *buf, size_t max)
 		req(&s, K_UNMAP, 1, 0, 0, 3, 0, 0);
 		dev_access(&s, 0, 1, 0, 0, 16);
 		req(&s, K_DETACH, 1, 1, 0, 0, 0, 0);
-		emit(&s, (const uint8_t[]){ 0xc0 }, 1);
+		emit(&s, 1, 0xc0);
 		break;
 	case 1:
 		/* Bypass: the config, and a bypass domain. */
-		emit(&s, (const uint8_t[]){ 6 }, 1);
+		emit(&s, 1, 6);
 		dev_access(&s, 0, 1, 3, 0, 64);
 		req(&s, K_ATTACH_FLAGS, 2, 2, 0, 0, 0, 0);
 		req(&s, K_ATTACH_FLAGS, 2, 3, 0, 0, 0, 0);
@@ -926,15 +909,15 @@ size_t fuzz_seed(unsigned int n, uint8_t *buf, size_t max)
 		req(&s, K_MAP, 2, 0, 0, 0, 0, T_RW);
 		dev_access(&s, A_WRITE, 2, 1, 0, 4096);
 		dev_access(&s, A_WRITE, 3, 1, 0, 4096);
-		emit(&s, (const uint8_t[]){ 0xf0 }, 1);
+		emit(&s, 1, 0xf0);
 		dev_access(&s, 0, 4, 1, 0, 100);
 		dev_access(&s, 0, 2, 15, 0, 0x1001);
 		req(&s, K_ATTACH_FLAGS, 2, 4, 0, 0, 0, 1);
-		emit(&s, (const uint8_t[]){ 0xc0 }, 1);
+		emit(&s, 1, 0xc0);
 		break;
 	case 2:
 		/* PROBE with every writable size, and raw framing errors. */
-		emit(&s, (const uint8_t[]){ 0 }, 1);
+		emit(&s, 1, 0);
 		for (i = 0; i < 8; i++)
 			req(&s, K_PROBE, 0, i & 1 ? 2 : 0xf1, 0, 0, 0, i);
 		in[0] = VIRTIO_IOMMU_T_PROBE;
@@ -949,7 +932,7 @@ size_t fuzz_seed(unsigned int n, uint8_t *buf, size_t max)
 		break;
 	case 3:
 		/* Shared domains, moving endpoints, domains dying. */
-		emit(&s, (const uint8_t[]){ 0 }, 1);
+		emit(&s, 1, 0);
 		for (i = 1; i <= NR_EPS; i++)
 			req(&s, K_ATTACH, 2, i, 0, 0, 0, 0);
 		req(&s, K_MAP, 2, 0, 4, 7, 3, T_RW);
@@ -972,7 +955,7 @@ size_t fuzz_seed(unsigned int n, uint8_t *buf, size_t max)
 		break;
 	case 4:
 		/* The top of input_range, and just below 2^64. */
-		emit(&s, (const uint8_t[]){ 1 }, 1);
+		emit(&s, 1, 1);
 		req(&s, K_ATTACH, 4, 1, 0, 0, 0, 0);
 		req(&s, K_MAP, 4, 0, 0x7f, 0, 3, T_HIGH | T_RW);
 		req(&s, K_MAP, 4, 0, 0x7e, 0, 4, T_HIGH | T_RW);
@@ -991,7 +974,7 @@ size_t fuzz_seed(unsigned int n, uint8_t *buf, size_t max)
 		break;
 	case 5:
 		/* Everything refused: flags, alignment, reserved, ranges. */
-		emit(&s, (const uint8_t[]){ 0 }, 1);
+		emit(&s, 1, 0);
 		req(&s, K_ATTACH, 5, 1, 0, 0, 0, T_RSVD);
 		req(&s, K_ATTACH_FLAGS, 5, 1, 0, 0, 0, 2);
 		req(&s, K_ATTACH, 5, 1, 0, 0, 0, 0);
@@ -1011,20 +994,20 @@ size_t fuzz_seed(unsigned int n, uint8_t *buf, size_t max)
 		break;
 	case 6:
 		/* A fault storm past the queue's bound, then a reset. */
-		emit(&s, (const uint8_t[]){ 0 }, 1);
+		emit(&s, 1, 0);
 		for (i = 0; i < VIOMMU_FAULT_QUEUE + 8; i++)
 			dev_access(&s, i & 1, 1 + (i & 3), i & 0x7f, 0, 8);
 		req(&s, K_ATTACH, 7, 2, 0, 0, 0, 0);
 		req(&s, K_MAP, 7, 0, 0, 0x1f, 0, T_RW);
 		dev_access(&s, 0, 2, 0, 0, 0xffff);
 		dev_access(&s, 0, 2, 0, 0, 0x1000);
-		emit(&s, (const uint8_t[]){ 0xff }, 1);
+		emit(&s, 1, 0xff);
 		dev_access(&s, 0, 2, 0, 0, 8);
-		emit(&s, (const uint8_t[]){ 0xc1 }, 1);
+		emit(&s, 1, 0xc1);
 		break;
 	case 7:
 		/* Well-formed raw requests of every type. */
-		emit(&s, (const uint8_t[]){ 3 }, 1);
+		emit(&s, 1, 3);
 		memset(in, 0, sizeof(in));
 		in[0] = VIRTIO_IOMMU_T_ATTACH;
 		put(in + 4, 9, 4);

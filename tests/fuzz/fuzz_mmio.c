@@ -33,7 +33,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -858,25 +857,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 /* ---- seeds: driver scripts in the format above ---- */
 
-struct script {
-	uint8_t *buf;
-	size_t len, max;
-};
-
-static void emit(struct script *s, unsigned int n, ...)
-{
-	va_list ap;
-
-	va_start(ap, n);
-	while (n--) {
-		int b = va_arg(ap, int);
-
-		if (s->len < s->max)
-			s->buf[s->len++] = (uint8_t)b;
-	}
-	va_end(ap);
-}
-
 /* Select @q, @size, placement @pl; start with register @from. */
 static void queue(struct script *s, int q, int size_idx, int pl, int from)
 {
@@ -999,10 +979,4 @@ size_t fuzz_seed(unsigned int n, uint8_t *buf, size_t max)
 		return 0;
 	}
 	return s.len;
-}
-
-/* Seven short scripts: all of them. */
-bool fuzz_in_corpus(unsigned int n)
-{
-	return true;
 }

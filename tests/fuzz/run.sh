@@ -53,7 +53,9 @@ run_libfuzzer() {
 		-artifact_prefix="$art/$name-" "$corpus" "$seeds" >"$log" 2>&1
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
-		tail -n 60 "$log"
+		# What broke and where: the report, not the input's hex dump.
+		grep -m1 -B1 -A30 -E 'ERROR: |runtime error|invariant broken' \
+			"$log" | grep -v -E '^(0x|\\|Base64:)'
 		crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" |
 			tail -n 1)
 		echo "fuzz-$name: libFuzzer: FAILED (exit $rc); full log $log"
