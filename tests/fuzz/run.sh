@@ -38,6 +38,10 @@ standalone)
 	exit 2 ;;
 esac
 
+count() {
+	find "$1" -maxdepth 1 -type f | wc -l
+}
+
 # The last "cov: N ft: N" libFuzzer printed: edges and features reached.
 coverage() {
 	grep -o 'cov: [0-9]* ft: [0-9]*' "$1" | tail -n 1
@@ -68,7 +72,7 @@ run_libfuzzer() {
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 	echo "fuzz-$name: libFuzzer: ${runs:-?} runs in $secs s" \
 		"(${rate:-?}/s), $(coverage "$log"), corpus" \
-		"$(ls "$corpus" | wc -l) + $(ls "$seeds" | wc -l) seeds, no crash"
+		"$(count "$corpus") + $(count "$seeds") seeds, no crash"
 }
 
 run_standalone() {
@@ -85,7 +89,7 @@ run_standalone() {
 
 for name in "$@"; do
 	seeds=$seeds_root/$name log=$dir/logs/$name.log
-	if [ ! -d "$seeds" ] || [ -z "$(ls "$seeds")" ]; then
+	if [ ! -d "$seeds" ] || [ "$(count "$seeds")" -eq 0 ]; then
 		echo "fuzz-$name: FAILED: no seed corpus in $seeds" \
 			"(make fuzz-corpus writes it)"
 		nfail=$((nfail + 1))
