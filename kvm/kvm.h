@@ -108,6 +108,12 @@ bool io_bus_access(struct io_bus *bus, uint64_t addr, uint8_t *data,
 
 /* ---- the VM ---- */
 
+/* How a virtio device reaches the guest. */
+enum virtio_transport {
+	VIRTIO_TRANSPORT_MMIO,		/* a virtio-mmio window (the default) */
+	VIRTIO_TRANSPORT_PCI,		/* a virtio-pci function */
+};
+
 #define VM_MAX_DISKS		16
 #define DISK_SERIAL_MAX		20	/* virtio-blk GET_ID bytes */
 

@@ -561,7 +561,7 @@ int blk_create(struct vm *vm, const struct disk_config *disk)
 	b->vdev.iommu_endpoint = -1;
 	b->vdev.want_iommu = vm->cfg->iommu && !disk->no_iommu;
 
-	err = virtio_mmio_init(vm, &b->vdev);
+	err = virtio_dev_init(vm, &b->vdev);
 	if (!err)
 		err = io_loop_add(b->vdev.loop, b->aio_efd, blk_on_completion, b);
 	return err;

@@ -155,5 +155,5 @@ int console_create(struct vm *vm)
 	vm->console_in = console_input;
 	vm->console_in_opaque = c;
 	vm->console_space_fd = c->space_fd;
-	return virtio_mmio_init(vm, &c->vdev);
+	return virtio_dev_init(vm, &c->vdev);
 }
