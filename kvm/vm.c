@@ -18,6 +18,7 @@
 #include "boot.h"
 #include "cpuid.h"
 #include "kvm.h"
+#include "pci.h"
 #include "vcpu.h"
 
 /*
@@ -237,6 +238,11 @@ static int vm_load_guest(struct vm *vm, struct kernel_image *k)
 	err = vm_describe(vm, &setup);
 	if (err)
 		goto out;
+	if (vm->machine.pci.present) {
+		setup.reserved_gpa = vm->machine.pci.ecam_base;
+		setup.reserved_size = MACHINE_ECAM_BUS_SIZE *
+			(vm->machine.pci.bus_end - vm->machine.pci.bus_start + 1u);
+	}
 	setup.cmdline = cmdline;
 	/* Early entropy for the guest, as a boot loader with a TPM would. */
 	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed)) {
@@ -313,6 +319,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	vm->exit_efd = eventfd(0, EFD_CLOEXEC);
 	pthread_mutex_init(&vm->park_lock, NULL);
 	pthread_cond_init(&vm->park_cond, NULL);
+	pthread_mutex_init(&vm->msi.lock, NULL);
 	*out = vm;
 	if (vm->exit_efd < 0)
 		return -errno;
@@ -474,6 +481,7 @@ void vm_destroy(struct vm *vm)
 	free(vm->vcpus);
 	uart_exit(vm);
 	testdev_exit(vm);
+	pci_host_destroy(vm->pci);
 	control_close(vm);
 	guest_mem_free(&vm->mem);
 	if (vm->vm_fd >= 0)
