@@ -416,6 +416,9 @@ int viommu_add_endpoint(struct viommu *v, struct virtio_dev *vdev)
 	vdev->dma.gate = viommu_gate;
 	vdev->dma.view = viommu_view;
 	vdev->dma.opaque = ep;
+	/* What PROBE tells the guest: messages there are not translated. */
+	vdev->dma.msi_base = VIOMMU_MSI_START;
+	vdev->dma.msi_size = VIOMMU_MSI_END - VIOMMU_MSI_START + 1;
 	vdev->iommu_endpoint = id;
 	vdev->host_features |= BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
 	return 0;

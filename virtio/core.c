@@ -25,8 +25,10 @@ static void raise_interrupt(struct virtio_dev *vdev, uint32_t reason, int q)
 	/* Atomic: the driver reads and acknowledges it without the lock. */
 	__atomic_fetch_or(&vdev->isr, reason, __ATOMIC_SEQ_CST);
 	switch (vdev->transport) {
+	case VIRTIO_TRANSPORT_PCI:
+		virtio_pci_interrupt(vdev, reason, q);
+		break;
 	case VIRTIO_TRANSPORT_MMIO:
-	default:
 		virtio_mmio_interrupt(vdev);
 		break;
 	}
@@ -178,6 +180,8 @@ static void virtio_reset(struct virtio_dev *vdev)
 	vdev->status = 0;
 	__atomic_store_n(&vdev->isr, 0, __ATOMIC_SEQ_CST);
 	vdev->features_sel = vdev->driver_features_sel = vdev->queue_sel = 0;
+	if (vdev->transport == VIRTIO_TRANSPORT_PCI)
+		virtio_pci_reset(vdev);
 }
 
 static bool features_acceptable(struct virtio_dev *vdev)
@@ -364,8 +368,10 @@ static int core_start(void *opaque)
 	int err = 0;
 
 	switch (vdev->transport) {
+	case VIRTIO_TRANSPORT_PCI:
+		err = virtio_pci_wire(vdev);
+		break;
 	case VIRTIO_TRANSPORT_MMIO:
-	default:
 		err = virtio_mmio_wire(vdev);
 		break;
 	}
@@ -394,8 +400,10 @@ static void core_stat(void *opaque, FILE *f)
 	pthread_mutex_lock(&vdev->lock);
 	fprintf(f, "  %s: ", vdev->name);
 	switch (vdev->transport) {
+	case VIRTIO_TRANSPORT_PCI:
+		virtio_pci_describe(vdev, f);
+		break;
 	case VIRTIO_TRANSPORT_MMIO:
-	default:
 		virtio_mmio_describe(vdev, f);
 		break;
 	}
@@ -446,12 +454,10 @@ void virtio_core_exit(struct virtio_dev *vdev)
 int virtio_dev_init(struct vm *vm, struct virtio_dev *vdev)
 {
 	switch (vdev->transport) {
+	case VIRTIO_TRANSPORT_PCI:
+		return virtio_pci_init(vm, vdev);
 	case VIRTIO_TRANSPORT_MMIO:
 		break;
-	default:
-		pr_err("%s: transport %d is not built in", vdev->name,
-		       vdev->transport);
-		return -EINVAL;
 	}
 	return virtio_mmio_init(vm, vdev);
 }

@@ -87,11 +87,16 @@ void virtio_core_exit(struct virtio_dev *vdev);
 
 /* ---- what the core asks of each transport ---- */
 
-/* Raise the interrupt (the ISR bits are set). */
+/* Raise the interrupt for @reason (VIRTIO_ISR_*), on queue @q or -1. */
 void virtio_mmio_interrupt(struct virtio_dev *vdev);
+void virtio_pci_interrupt(struct virtio_dev *vdev, uint32_t reason, int q);
+/* The device was reset: transport state back to its initial values. */
+void virtio_pci_reset(struct virtio_dev *vdev);
 /* KVM wiring once KVM exists (irqfds, ioeventfds). */
 int virtio_mmio_wire(struct virtio_dev *vdev);
+int virtio_pci_wire(struct virtio_dev *vdev);
 /* Where the device sits, for `iovm stat` and --debug. */
 void virtio_mmio_describe(struct virtio_dev *vdev, FILE *f);
+void virtio_pci_describe(struct virtio_dev *vdev, FILE *f);
 
 #endif

@@ -167,6 +167,7 @@ struct virtio_dev {
  */
 int virtio_dev_init(struct vm *vm, struct virtio_dev *vdev);
 int virtio_mmio_init(struct vm *vm, struct virtio_dev *vdev);
+int virtio_pci_init(struct vm *vm, struct virtio_dev *vdev);
 /*
  * Start the device thread of a virtio-mmio device without KVM (benchmarks,
  * tests): notifications come from QueueNotify writes through
