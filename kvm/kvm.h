@@ -137,6 +137,8 @@ struct disk_config {
 	char serial[DISK_SERIAL_MAX + 1];
 	bool read_only;
 	bool no_iommu;			/* iommu=off: outside the virtio-iommu */
+	enum virtio_transport transport;
+	bool transport_set;		/* transport= given: not the default */
 	int64_t test_bogus_sector;	/* test switch, see --test-bogus-iova */
 };
 
@@ -162,6 +164,10 @@ struct vm_config {
 	struct disk_config disks[VM_MAX_DISKS];
 	unsigned int nr_disks;
 	bool rng;			/* a virtio-rng device */
+	/* --virtio-transport: every virtio device's unless it says its own */
+	enum virtio_transport virtio_transport;
+	enum virtio_transport rng_transport, console_transport;
+	bool rng_transport_set, console_transport_set;
 	bool iommu;			/* --iommu: devices behind a virtio-iommu */
 	bool no_sandbox;		/* --no-sandbox: no seccomp filter */
 	unsigned int trace;		/* --trace: enum log_trace bits */

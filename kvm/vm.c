@@ -22,13 +22,16 @@
 #include "vcpu.h"
 
 /*
- * How the guest reboots (the i8042 reset port), no PCI probing (there is
- * no host bridge), one legacy UART (COM1 is the only one; the others
- * would only be probed), and i8042 options that keep a kernel with that
- * driver from waiting on a keyboard controller iovm does not have.
+ * How the guest reboots (the i8042 reset port), one legacy UART (COM1 is
+ * the only one; the others would only be probed), and i8042 options that
+ * keep a kernel with that driver from waiting on a keyboard controller
+ * iovm does not have. Without a PCI device there is no host bridge:
+ * pci=off saves the kernel probing for one.
  */
 #define DEFAULT_CMDLINE \
-	"reboot=k pci=off 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
+	"reboot=k 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
+#define NO_PCI_CMDLINE		"pci=off"
+
 
 /* xAPIC IDs and CPUID's 8-bit logical processor count. */
 #define IOVM_MAX_VCPUS		255
@@ -198,17 +201,19 @@ static int vm_init_devices(struct vm *vm)
 	return 0;
 }
 
-static char *vm_cmdline(const struct vm_config *cfg)
+static char *vm_cmdline(const struct vm *vm)
 {
+	const struct vm_config *cfg = vm->cfg;
 	const char *console = cfg->console == CONSOLE_VIRTIO ?
 			      "console=hvc0" : "console=ttyS0";
 	const char *params = cfg->params ? cfg->params : "";
-	size_t len = strlen(console) + strlen(DEFAULT_CMDLINE) +
+	const char *pci = vm->pci ? "" : " " NO_PCI_CMDLINE;
+	size_t len = strlen(console) + strlen(DEFAULT_CMDLINE) + strlen(pci) +
 		     strlen(params) + 3;
 	char *s = malloc(len);
 
 	if (s)
-		snprintf(s, len, "%s %s%s%s", console, DEFAULT_CMDLINE,
+		snprintf(s, len, "%s %s%s%s%s", console, DEFAULT_CMDLINE, pci,
 			 *params ? " " : "", params);
 	return s;
 }
@@ -232,7 +237,7 @@ static int vm_load_guest(struct vm *vm, struct kernel_image *k)
 			return err;
 	}
 
-	cmdline = vm_cmdline(cfg);
+	cmdline = vm_cmdline(vm);
 	if (!cmdline)
 		return -ENOMEM;
 	err = vm_describe(vm, &setup);

@@ -151,6 +151,7 @@ int console_create(struct vm *vm)
 	c->vdev.priv = c;
 	c->vdev.iommu_endpoint = -1;
 	c->vdev.want_iommu = vm->cfg->iommu;
+	c->vdev.transport = vm->cfg->console_transport;
 
 	vm->console_in = console_input;
 	vm->console_in_opaque = c;
