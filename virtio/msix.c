@@ -15,10 +15,12 @@ static uint64_t entry_addr(const struct msix_entry *e)
 	return (uint64_t)e->addr_hi << 32 | e->addr_lo;
 }
 
-void msix_init(struct msix *m, unsigned int nr, const struct dma_space *dma,
-	       const struct msix_ops *ops, void *opaque)
+void msix_init(struct msix *m, const char *name, unsigned int nr,
+	       const struct dma_space *dma, const struct msix_ops *ops,
+	       void *opaque)
 {
 	memset(m, 0, sizeof(*m));
+	m->name = name;
 	m->nr = nr < MSIX_MAX_VECTORS ? nr : MSIX_MAX_VECTORS;
 	m->dma = dma;
 	m->ops = ops;
@@ -77,10 +79,12 @@ static void deliver(struct msix *m, unsigned int vec)
 	dma_hold_record(m->dma, token);
 	if (dma_write(m->dma, addr, data, sizeof(data))) {
 		m->refused++;
-		pr_debug("MSI-X vector %u: a write to 0x%llx, outside the MSI window, was refused",
-			 vec, (unsigned long long)addr);
+		pr_debug("%s: MSI-X vector %u: message to 0x%llx, outside the MSI window: a DMA write, refused",
+			 m->name, vec, (unsigned long long)addr);
 	} else {
 		m->to_memory++;
+		pr_debug("%s: MSI-X vector %u: message to 0x%llx, outside the MSI window: written to memory, no interrupt",
+			 m->name, vec, (unsigned long long)addr);
 	}
 	dma_hold_record(m->dma, DMA_NO_HOLD);
 	dma_release(m->dma, token);

@@ -48,6 +48,7 @@ struct msix_entry {
 };
 
 struct msix {
+	const char *name;			/* the function's, for logs */
 	unsigned int nr;			/* table size */
 	struct msix_entry table[MSIX_MAX_VECTORS];
 	uint64_t pending;			/* the PBA: bit N, vector N */
@@ -59,8 +60,9 @@ struct msix {
 	uint64_t sent, to_memory, refused;
 };
 
-void msix_init(struct msix *m, unsigned int nr, const struct dma_space *dma,
-	       const struct msix_ops *ops, void *opaque);
+void msix_init(struct msix *m, const char *name, unsigned int nr,
+	       const struct dma_space *dma, const struct msix_ops *ops,
+	       void *opaque);
 /* The function was reset: disabled, every entry zero and masked. */
 void msix_reset(struct msix *m);
 /*

@@ -570,7 +570,8 @@ int virtio_pci_function_init(struct virtio_pci *vp, struct virtio_dev *vdev)
 	f->bars[VIRTIO_PCI_BAR_MSIX] = (struct pci_bar){
 		.size = VIRTIO_PCI_MSIX_SIZE,
 		.access = virtio_pci_msix_access, .opaque = vp };
-	msix_init(&vp->msix, vdev->nr_queues + 1, &vdev->dma, &msix_ops, vp);
+	msix_init(&vp->msix, vdev->name, vdev->nr_queues + 1, &vdev->dma,
+		  &msix_ops, vp);
 	add_caps(vp);
 	virtio_pci_reset(vdev);
 	for (v = 0; v < MSIX_MAX_VECTORS; v++)

@@ -57,7 +57,7 @@ static void test_routes(void **state)
 	struct msix m;
 
 	memset(&t, 0, sizeof(t));
-	msix_init(&m, 3, &dma, &ops, &t);
+	msix_init(&m, "test", 3, &dma, &ops, &t);
 	assert_int_equal(m.nr, 3);
 	assert_false(t.r[0].valid || t.r[1].valid || t.r[2].valid);
 
@@ -109,7 +109,7 @@ static void test_size_bound(void **state)
 	struct dma_space dma = { 0 };
 	struct msix m;
 
-	msix_init(&m, 100, &dma, &ops, &t);
+	msix_init(&m, "test", 100, &dma, &ops, &t);
 	assert_int_equal(m.nr, MSIX_MAX_VECTORS);
 	/* No window at all: nothing is ever an interrupt. */
 	wr(&m, 0, 0xfee00000);
