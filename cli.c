@@ -338,7 +338,7 @@ static enum cli_result pci_under_dt(bool own, const char *what, char *err,
 static enum cli_result resolve_transports(struct vm_config *cfg, char *err,
 					  size_t errlen)
 {
-	char what[64];
+	char what[256];
 	unsigned int i;
 
 	for (i = 0; i < cfg->nr_disks; i++) {
@@ -348,7 +348,7 @@ static enum cli_result resolve_transports(struct vm_config *cfg, char *err,
 			d->transport = cfg->virtio_transport;
 		if (!cfg->dt || d->transport != VIRTIO_TRANSPORT_PCI)
 			continue;
-		snprintf(what, sizeof(what), "--disk %.50s", d->path);
+		snprintf(what, sizeof(what), "--disk %s", d->path);
 		return pci_under_dt(d->transport_set, what, err, errlen);
 	}
 	if (!cfg->rng_transport_set)
