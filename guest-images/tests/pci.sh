@@ -23,7 +23,7 @@ for arg in $(cat /proc/cmdline); do
 done
 
 # What the kernel said about the host bridge and its configuration space.
-dmesg | grep -E 'PNP0A08|PCI host bridge to bus|ECAM|MMCONFIG|root bus resource|\[1af4:|\[1b36:' |
+dmesg | grep -E 'ACPI: (DSDT|MCFG|VIOT) 0x|PNP0A08|PCI host bridge to bus|ECAM|root bus resource|\[1af4:|\[1b36:|PCI: Using|MSI' |
 	sed 's/^\[[^]]*\] /iovm-guest: dmesg: /'
 
 bridge=/sys/bus/pci/devices/0000:00:00.0
