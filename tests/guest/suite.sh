@@ -678,6 +678,19 @@ case_stock_iommu_fault() {
 	iommu_fault stock-iommu-fault "${STOCK[@]}"
 }
 
+# passed_and_wrote NAME N IMG: the guest passed its N tests and IMG holds
+# exactly what it wrote; else says which did not hold.
+passed_and_wrote() {
+	if [ "$(grep -c 'IOVM-TEST-RESULT: .* rc=0' "$last_log")" -ne "$2" ]; then
+		not_ok "$1: the guest did not pass its $2 tests"
+	elif ! image_is_pattern "$3"; then
+		not_ok "$1: the image does not hold exactly what the guest wrote"
+	else
+		return 0
+	fi
+	return 1
+}
+
 # The guest's view of its virtio-pci functions (pci.sh), for the log.
 show_pci() {
 	grep '^iovm-guest: \(lspci\|interrupts\|dmesg\|VIOT\|group\)' "$last_log" |
@@ -694,11 +707,8 @@ case_stock_pci_iommu() {
 		-d "$img,serial=pci-rw,transport=pci" \
 		-p "$EXTRA iovm.run=boot,viot,iommu,pci iovm.expect_cpus=2 iovm.expect_groups=1 iovm.disk_serial=pci-rw iovm.expect_pci=1 iovm.expect_pci_iommu=1 iovm.end=reboot" ||
 		return
-	if [ "$(grep -c 'IOVM-TEST-RESULT: .* rc=0' "$last_log")" -ne 4 ]; then
-		not_ok "stock-pci-iommu: the guest did not pass its 4 tests"
-	elif ! image_is_pattern "$img"; then
-		not_ok "stock-pci-iommu: the image does not hold exactly what the guest wrote"
-	elif iommu_counters stock-pci-iommu; then
+	if passed_and_wrote stock-pci-iommu 4 "$img" &&
+	   iommu_counters stock-pci-iommu; then
 		show_pci
 		ok "stock-pci-iommu: Debian's $(stock_version 6.12): a virtio-pci disk at 00:01.0 behind the virtio-iommu (endpoint 0x10008 from the VIOT's PCI range) in a DMA-FQ group, on MSI-X; the image holds exactly the 4 MiB written; rebooted: exit 0; $counted"
 	fi
@@ -712,11 +722,7 @@ case_stock_pci() {
 	boot stock-pci 0 "${STOCK[@]}" -m 256 -d "$img,transport=pci" \
 		-p "$EXTRA iovm.run=boot,disk,pci iovm.expect_pci=1 iovm.expect_pci_iommu=0 iovm.end=poweroff" ||
 		return
-	if [ "$(grep -c 'IOVM-TEST-RESULT: .* rc=0' "$last_log")" -ne 3 ]; then
-		not_ok "stock-pci: the guest did not pass its 3 tests"
-	elif ! image_is_pattern "$img"; then
-		not_ok "stock-pci: the image does not hold exactly what the guest wrote"
-	else
+	if passed_and_wrote stock-pci 3 "$img"; then
 		show_pci
 		ok "stock-pci: Debian's $(stock_version 6.12): a virtio-pci disk without the IOMMU, on MSI-X; the image holds exactly the 4 MiB written; powered off: exit 0"
 	fi
@@ -737,11 +743,8 @@ case_stock_pci_mixed() {
 		--rng=transport=pci \
 		-p "$EXTRA iovm.run=boot,viot,iommu,hwrng,pci iovm.expect_cpus=2 iovm.expect_groups=3 iovm.disk_serial=pci-rw iovm.expect_pci=3 iovm.expect_pci_iommu=2 iovm.end=reboot" ||
 		return
-	if [ "$(grep -c 'IOVM-TEST-RESULT: .* rc=0' "$last_log")" -ne 5 ]; then
-		not_ok "stock-pci-mixed: the guest did not pass its 5 tests"
-	elif ! image_is_pattern "$img"; then
-		not_ok "stock-pci-mixed: the image does not hold exactly what the guest wrote"
-	elif iommu_counters stock-pci-mixed; then
+	if passed_and_wrote stock-pci-mixed 5 "$img" &&
+	   iommu_counters stock-pci-mixed; then
 		show_pci
 		ok "stock-pci-mixed: virtio-mmio and virtio-pci behind one virtio-iommu (an MMIO endpoint and the PCI range), a virtio-pci disk outside it with no group; 3 groups; the virtio-pci disk's image holds exactly what was written; $counted"
 	fi
@@ -779,11 +782,7 @@ case_stock61_disk() {
 	truncate -s 8M "$img"
 	boot stock61-disk 0 "${STOCK[@]}" -m 256 -d "$img" \
 		-p "$EXTRA iovm.run=boot,disk iovm.end=poweroff" || return
-	if [ "$(grep -c 'IOVM-TEST-RESULT: .* rc=0' "$last_log")" -ne 2 ]; then
-		not_ok "stock61-disk: the guest did not pass its 2 tests"
-	elif ! image_is_pattern "$img"; then
-		not_ok "stock61-disk: the image does not hold exactly what the guest wrote"
-	else
+	if passed_and_wrote stock61-disk 2 "$img"; then
 		ok "stock61-disk: Debian's $(stock_version 6.1) read its ACPI tables, wrote and read its disk; the image holds exactly that; powered off: exit 0"
 	fi
 }
