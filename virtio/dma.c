@@ -26,7 +26,7 @@ bool dma_view_take(const struct dma_space *s, uint64_t addr, uint64_t len,
 	uint64_t gpa = addr;
 
 	memset(v, 0, sizeof(*v));
-	if (!len || addr + len - 1 < addr || !s->mem || !dma_enabled(s))
+	if (!len || addr + len - 1 < addr || !s->mem)
 		return false;
 	if (s->translate &&
 	    (!s->view || s->view(s->opaque, addr, len, &gpa, &dirs, &v->gen,

@@ -90,8 +90,10 @@ struct dma_space {
 	uint64_t msi_base, msi_size;
 	/*
 	 * A PCI function's Bus Master Enable (__atomic_*): while it is
-	 * clear the device reaches no memory, and no view is taken. NULL:
-	 * always enabled (virtio-mmio).
+	 * clear the device reaches no memory, through the accessor or
+	 * through a view (a view is a translation, kept across the switch;
+	 * its user checks dma_enabled() at each access). NULL: always
+	 * enabled (virtio-mmio).
 	 */
 	const bool *bus_master;
 };

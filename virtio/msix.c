@@ -2,6 +2,7 @@
 /*
  * MSI-X table, pending bits and delivery: see msix.h.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "../log.h"
@@ -15,17 +16,25 @@ static uint64_t entry_addr(const struct msix_entry *e)
 	return (uint64_t)e->addr_hi << 32 | e->addr_lo;
 }
 
+static void reset_locked(struct msix *m);
+
 void msix_init(struct msix *m, const char *name, unsigned int nr,
 	       const struct dma_space *dma, const struct msix_ops *ops,
 	       void *opaque)
 {
 	memset(m, 0, sizeof(*m));
+	pthread_mutex_init(&m->lock, NULL);
 	m->name = name;
 	m->nr = nr < MSIX_MAX_VECTORS ? nr : MSIX_MAX_VECTORS;
 	m->dma = dma;
 	m->ops = ops;
 	m->opaque = opaque;
-	msix_reset(m);
+	reset_locked(m);
+}
+
+void msix_exit(struct msix *m)
+{
+	pthread_mutex_destroy(&m->lock);
 }
 
 /* Route @vec as its message says, now that something of it changed. */
@@ -38,7 +47,7 @@ static void update_route(struct msix *m, unsigned int vec)
 		      entry_addr(e), e->data);
 }
 
-void msix_reset(struct msix *m)
+static void reset_locked(struct msix *m)
 {
 	unsigned int v;
 
@@ -48,6 +57,23 @@ void msix_reset(struct msix *m)
 		m->table[v] = (struct msix_entry){ .ctrl = MSIX_VECTOR_MASKED };
 		update_route(m, v);
 	}
+}
+
+void msix_reset(struct msix *m)
+{
+	pthread_mutex_lock(&m->lock);
+	reset_locked(m);
+	pthread_mutex_unlock(&m->lock);
+}
+
+bool msix_pending(struct msix *m)
+{
+	bool p;
+
+	pthread_mutex_lock(&m->lock);
+	p = m->pending != 0;
+	pthread_mutex_unlock(&m->lock);
+	return p;
 }
 
 static bool held(const struct msix *m, unsigned int vec)
@@ -92,26 +118,40 @@ static void deliver(struct msix *m, unsigned int vec)
 
 void msix_notify(struct msix *m, unsigned int vec)
 {
-	if (vec >= m->nr || !m->enabled)
-		return;
-	if (held(m, vec)) {
-		m->pending |= 1ULL << vec;
-		return;
+	pthread_mutex_lock(&m->lock);
+	if (vec < m->nr && m->enabled) {
+		if (held(m, vec))
+			m->pending |= 1ULL << vec;
+		else
+			deliver(m, vec);
 	}
-	deliver(m, vec);
+	pthread_mutex_unlock(&m->lock);
 }
 
 void msix_resume(struct msix *m)
 {
 	unsigned int v;
 
-	if (!m->enabled)
-		return;
-	for (v = 0; v < m->nr; v++) {
+	pthread_mutex_lock(&m->lock);
+	for (v = 0; m->enabled && v < m->nr; v++) {
 		if (!(m->pending & (1ULL << v)) || held(m, v))
 			continue;
 		m->pending &= ~(1ULL << v);
 		deliver(m, v);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* A vCPU let something go: the device's thread sends what may go now. */
+static void kick_if_pending(struct msix *m)
+{
+	unsigned int v;
+
+	for (v = 0; m->enabled && v < m->nr; v++) {
+		if ((m->pending & (1ULL << v)) && !held(m, v)) {
+			m->ops->kick(m->opaque);
+			return;
+		}
 	}
 }
 
@@ -120,13 +160,15 @@ void msix_control(struct msix *m, uint16_t ctrl)
 	bool enabled = ctrl & MSIX_CTRL_ENABLE;
 	unsigned int v;
 
+	pthread_mutex_lock(&m->lock);
 	m->masked = ctrl & MSIX_CTRL_MASKALL;
 	if (enabled != m->enabled) {
 		m->enabled = enabled;
 		for (v = 0; v < m->nr; v++)
 			update_route(m, v);
 	}
-	msix_resume(m);
+	kick_if_pending(m);
+	pthread_mutex_unlock(&m->lock);
 }
 
 /*
@@ -154,7 +196,7 @@ static void entry_write(struct msix *m, unsigned int vec, unsigned int field,
 		e->ctrl = v & MSIX_VECTOR_MASKED;	/* the rest is reserved */
 		if (was_masked && !(e->ctrl & MSIX_VECTOR_MASKED)) {
 			update_route(m, vec);
-			msix_resume(m);
+			kick_if_pending(m);
 		}
 		return;
 	}
@@ -195,6 +237,7 @@ void msix_table_access(struct msix *m, uint64_t off, uint8_t *data,
 			memset(data, 0, len);
 		return;
 	}
+	pthread_mutex_lock(&m->lock);
 	/* A qword is two dwords of one entry, low first. */
 	for (i = 0; i < len; i += 4) {
 		uint64_t at = off + i;
@@ -209,12 +252,13 @@ void msix_table_access(struct msix *m, uint64_t off, uint8_t *data,
 			memcpy(data + i, &v, 4);
 		}
 	}
+	pthread_mutex_unlock(&m->lock);
 }
 
 void msix_pba_access(struct msix *m, uint64_t off, uint8_t *data,
 		     uint32_t len, bool is_write)
 {
-	uint64_t bits = m->pending;
+	uint64_t bits;
 
 	/* Read-only; one qword holds all of our bits, the rest read 0. */
 	if (is_write)
@@ -223,6 +267,8 @@ void msix_pba_access(struct msix *m, uint64_t off, uint8_t *data,
 		memset(data, 0, len);
 		return;
 	}
-	bits >>= 8 * off;
+	pthread_mutex_lock(&m->lock);
+	bits = m->pending >> (8 * off);
+	pthread_mutex_unlock(&m->lock);
 	memcpy(data, &bits, len);
 }

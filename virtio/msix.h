@@ -11,11 +11,18 @@
  * by the IOMMU, faulted and reported when unmapped, and it raises nothing.
  * So a device interrupts the guest only at an address the guest allowed.
  *
- * The caller serialises every call (virtio-pci: the device lock).
+ * Every call takes the table's own lock, a leaf: the device thread sends
+ * under its device lock, a vCPU rewrites the table or Message Control
+ * under the PCI host's, and neither waits for the other's work. What a
+ * vCPU's write lets go (an unmask with a message pending) is not sent on
+ * the vCPU: a message outside the MSI window is DMA, which must not race
+ * the device's own (its IOMMU holds), so ops->kick asks the device's
+ * thread to call msix_resume().
  */
 #ifndef IOVM_VIRTIO_MSIX_H
 #define IOVM_VIRTIO_MSIX_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,6 +48,8 @@ struct msix_ops {
 		      uint64_t addr, uint32_t data);
 	/* Send vector @vec's message through its route. */
 	void (*signal)(void *opaque, unsigned int vec);
+	/* Messages may go now: have msix_resume() called in device context. */
+	void (*kick)(void *opaque);
 };
 
 struct msix_entry {
@@ -48,6 +57,7 @@ struct msix_entry {
 };
 
 struct msix {
+	pthread_mutex_t lock;			/* everything below */
 	const char *name;			/* the function's, for logs */
 	unsigned int nr;			/* table size */
 	struct msix_entry table[MSIX_MAX_VECTORS];
@@ -63,8 +73,11 @@ struct msix {
 void msix_init(struct msix *m, const char *name, unsigned int nr,
 	       const struct dma_space *dma, const struct msix_ops *ops,
 	       void *opaque);
+void msix_exit(struct msix *m);
 /* The function was reset: disabled, every entry zero and masked. */
 void msix_reset(struct msix *m);
+/* Messages are pending (the PBA is not empty). */
+bool msix_pending(struct msix *m);
 /*
  * The table and the PBA as the guest reaches them in a BAR: aligned
  * dwords or qwords (anything else reads zero and writes nothing).
@@ -81,7 +94,11 @@ void msix_control(struct msix *m, uint16_t ctrl);
  * disabled (the function has no INTx to fall back on).
  */
 void msix_notify(struct msix *m, unsigned int vec);
-/* Something that held messages back may have let go: send what can go. */
+/*
+ * Send the pending messages nothing holds back any more. In device
+ * context only: where the device's DMA is serialised (virtio-pci: its
+ * thread, under the device lock).
+ */
 void msix_resume(struct msix *m);
 
 #endif

@@ -117,9 +117,32 @@ static void msix_signal(void *opaque, unsigned int vec)
 			 vp->vdev->name, vec, strerror(errno));
 }
 
+static void msix_kick(void *opaque)
+{
+	struct virtio_pci *vp = opaque;
+	uint64_t one = 1;
+
+	if (write(vp->resume_fd, &one, sizeof(one)) < 0)
+		pr_debug("%s: MSI-X resume: %s", vp->vdev->name, strerror(errno));
+}
+
+void virtio_pci_resume_msix(void *opaque)
+{
+	struct virtio_pci *vp = opaque;
+	uint64_t n;
+
+	if (read(vp->resume_fd, &n, sizeof(n)) < 0)
+		return;
+	/* Device context: its DMA (and IOMMU holds) are serialised here. */
+	pthread_mutex_lock(&vp->vdev->lock);
+	msix_resume(&vp->msix);
+	pthread_mutex_unlock(&vp->vdev->lock);
+}
+
 static const struct msix_ops msix_ops = {
 	.route = msix_route,
 	.signal = msix_signal,
+	.kick = msix_kick,
 };
 
 void virtio_pci_reset(struct virtio_dev *vdev)
@@ -355,19 +378,18 @@ void virtio_pci_regs_access(void *opaque, uint64_t off, uint8_t *data,
 	pthread_mutex_unlock(&vdev->lock);
 }
 
+/* Under the table's own lock, not the device's: see msix.h. */
 void virtio_pci_msix_access(void *opaque, uint64_t off, uint8_t *data,
 			    uint32_t len, bool is_write)
 {
 	struct virtio_pci *vp = opaque;
 
-	pthread_mutex_lock(&vp->vdev->lock);
 	if (off < VIRTIO_PCI_MSIX_PBA)
 		msix_table_access(&vp->msix, off - VIRTIO_PCI_MSIX_TABLE, data,
 				  len, is_write);
 	else
 		msix_pba_access(&vp->msix, off - VIRTIO_PCI_MSIX_PBA, data,
 				len, is_write);
-	pthread_mutex_unlock(&vp->vdev->lock);
 }
 
 /* ---- configuration space ---- */
@@ -393,23 +415,23 @@ static void cfg_window(struct virtio_pci *vp, bool is_write)
 	f->bars[bar].access(f->bars[bar].opaque, off, data, len, is_write);
 }
 
-/* Bus Master Enable changed: ring views taken again, held messages sent. */
+/*
+ * Bus Master Enable changed. Off needs nothing here: every access checks
+ * it (the accessor, and ring views at each use). On lets held messages
+ * go, from the device thread. Nothing here waits for the device lock: a
+ * device thread holding it through a long batch (the test gate) must not
+ * stall the vCPU that writes the command register, as vfio-pci does when
+ * a guest program closes the device.
+ */
 static void bus_master_changed(struct virtio_pci *vp)
 {
-	struct virtio_dev *vdev = vp->vdev;
 	bool on = __atomic_load_n(&vp->fn.bus_master, __ATOMIC_ACQUIRE);
-	unsigned int q;
 
 	if (on == vp->bus_master)
 		return;
 	vp->bus_master = on;
-	pthread_mutex_lock(&vdev->lock);
-	/* A view outlives the check at its taking: take them anew. */
-	for (q = 0; q < vdev->nr_queues; q++)
-		if (vdev->vqs[q].ready)
-			vq_map_rings(&vdev->vqs[q]);
-	msix_resume(&vp->msix);
-	pthread_mutex_unlock(&vdev->lock);
+	if (on && msix_pending(&vp->msix))
+		msix_kick(vp);
 }
 
 static void fn_config_write(struct pci_function *f, uint32_t off, uint32_t len)
@@ -418,12 +440,9 @@ static void fn_config_write(struct pci_function *f, uint32_t off, uint32_t len)
 
 	if (overlaps(off, len, PCI_COMMAND, 2))
 		bus_master_changed(vp);
-	if (overlaps(off, len, vp->cap_msix + MSIX_CAP_CTRL, 2)) {
-		pthread_mutex_lock(&vp->vdev->lock);
+	if (overlaps(off, len, vp->cap_msix + MSIX_CAP_CTRL, 2))
 		msix_control(&vp->msix, (uint16_t)pci_cfg_get(f, vp->cap_msix +
 							      MSIX_CAP_CTRL, 2));
-		pthread_mutex_unlock(&vp->vdev->lock);
-	}
 	if (overlaps(off, len, vp->cap_pci_cfg + CFG_CAP_DATA, 4))
 		cfg_window(vp, true);
 }
@@ -552,6 +571,9 @@ int virtio_pci_function_init(struct virtio_pci *vp, struct virtio_dev *vdev)
 	struct pci_function *f = &vp->fn;
 	unsigned int v;
 
+	vp->resume_fd = -1;
+	for (v = 0; v < MSIX_MAX_VECTORS; v++)
+		vp->irqfd[v] = -1;
 	/* A vector for the configuration, one per queue. */
 	if (vdev->nr_queues + 1 > MSIX_MAX_VECTORS ||
 	    vdev->config_size > VIRTIO_PCI_NOTIFY - VIRTIO_PCI_DEVICE)
@@ -574,8 +596,9 @@ int virtio_pci_function_init(struct virtio_pci *vp, struct virtio_dev *vdev)
 		  &msix_ops, vp);
 	add_caps(vp);
 	virtio_pci_reset(vdev);
-	for (v = 0; v < MSIX_MAX_VECTORS; v++)
-		vp->irqfd[v] = -1;
+	vp->resume_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vp->resume_fd < 0)
+		return -errno;
 	for (v = 0; v < vp->msix.nr; v++) {
 		vp->irqfd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (vp->irqfd[v] < 0)
@@ -591,6 +614,9 @@ void virtio_pci_function_exit(struct virtio_pci *vp)
 	for (v = 0; v < MSIX_MAX_VECTORS; v++)
 		if (vp->irqfd[v] >= 0)
 			close(vp->irqfd[v]);
+	if (vp->resume_fd >= 0)
+		close(vp->resume_fd);
+	msix_exit(&vp->msix);
 	vp->vdev->pci = NULL;
 }
 
@@ -644,6 +670,9 @@ int virtio_pci_init(struct vm *vm, struct virtio_dev *vdev)
 	if (!vp)
 		return -ENOMEM;
 	err = virtio_pci_function_init(vp, vdev);
+	if (!err)
+		err = io_loop_add(vdev->loop, vp->resume_fd,
+				  virtio_pci_resume_msix, vp);
 	if (!err)
 		err = pci_host_add(h, &vp->fn);
 	if (err) {

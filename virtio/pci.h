@@ -78,6 +78,7 @@ struct virtio_pci {
 	int irqfd[MSIX_MAX_VECTORS];
 	unsigned int gsi[MSIX_MAX_VECTORS];
 	bool bus_master;		/* as last seen, to notice a change */
+	int resume_fd;			/* msix_ops.kick: the device thread sends */
 	uint64_t notify_gpa;		/* where the ioeventfds are; 0: none */
 	bool wired;			/* KVM exists: irqfds and ioeventfds */
 };
@@ -88,6 +89,11 @@ struct virtio_pci {
  */
 int virtio_pci_function_init(struct virtio_pci *vp, struct virtio_dev *vdev);
 void virtio_pci_function_exit(struct virtio_pci *vp);
+/*
+ * The device thread's handler of resume_fd: pending MSI-X messages that
+ * a vCPU's write let go are sent from here (exposed for the tests).
+ */
+void virtio_pci_resume_msix(void *opaque);
 /* The BARs' handlers, as the host's window calls them. */
 void virtio_pci_regs_access(void *opaque, uint64_t off, uint8_t *data,
 			    uint32_t len, bool is_write);

@@ -448,6 +448,8 @@ static void guest(void (*fn)(void *, uint64_t, uint8_t *, uint32_t, bool),
 	take_snap(&b);
 	fn(&dev.h, off, data, len, is_write);
 	fuzz_check_lock(&dev.vdev.lock, false);
+	/* What the device thread would do if the access kicked it. */
+	virtio_pci_resume_msix(&dev.vp);
 	take_snap(&a);
 	check_change(&b, &a);
 }
