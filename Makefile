@@ -6,7 +6,7 @@
 #   make demo       boot the demo guest (installs what it needs as root);
 #                   GUEST=stock: on Debian's unmodified 6.12 kernel
 #   make demo-vfio  a guest program drives a disk through VFIO, fenced by
-#                   the virtio-iommu
+#                   the virtio-iommu; GUEST=stock: Debian's 6.12, vfio-pci
 #   make check      the whole test suite: unit tests, sanitizer build,
 #                   fuzzing, command-line errors, guest-boot integration
 #                   tests
@@ -209,7 +209,7 @@ demo: deps
 
 demo-vfio: deps
 	@$(MAKE) --no-print-directory iovm
-	@scripts/demo vfio
+	@scripts/demo $(if $(filter stock,$(GUEST)),vfio-stock,vfio)
 
 # make stress: the IOMMU's races and the hostile suite, repeated for
 # STRESS_SECONDS (default 600) with both cores loaded. Not in make check.

@@ -63,7 +63,7 @@ isolation | hostile)
 	vfio-blk "$dev" "$mode" || failed=1
 	;;
 demo)
-	echo "== Before: $dev belongs to the kernel's virtio-mmio driver:"
+	echo "== Before: $dev belongs to the kernel's $(basename "$(readlink "$sysdev/driver")") driver:"
 	for b in /sys/block/vd*; do
 		[ "$(cat "$b/serial" 2>/dev/null)" = "$serial" ] &&
 			echo "   /dev/$(basename "$b"), $(($(cat "$b/size") / 2048)) MiB, serial '$serial'"

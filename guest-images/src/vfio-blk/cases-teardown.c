@@ -24,11 +24,14 @@
  *   closed and the group leaves its container, which moves the endpoint
  *   to the kernel's default domain (an ATTACH that waits like an UNMAP).
  *   The ATTACH waits for the held reads; once it returned, none of them
- *   can complete: their status and used-ring writes fault, the device
- *   sets NEEDS_RESET, no completion reaches this process, and no byte of
- *   its buffers changes after the detach returned (checked once iovm
- *   reports no request of the endpoint holding DMA). VFIO set up again,
- *   the device reads.
+ *   can complete: the device sets NEEDS_RESET, no completion reaches
+ *   this process, and no byte of its buffers changes after the detach
+ *   returned (checked once iovm reports no request of the endpoint
+ *   holding DMA). Their status and used-ring writes fault at the IOMMU
+ *   on virtio-mmio (a fault for each held read at least); on virtio-pci
+ *   they never leave the device (no fault), because closing the device
+ *   cleared Bus Master Enable first (transport.close_stops_dma). VFIO
+ *   set up again, the device reads.
  */
 #include <stdio.h>
 #include <string.h>
@@ -186,7 +189,7 @@ static void case_detach_in_flight(struct vblk *d, struct fault_log *log)
 	struct timespec t0;
 	struct outcome o;
 	char dmg[160], how[128], fs[160];
-	bool changed = false, nr, held, quiet, back;
+	bool changed = false, nr, held, quiet, back, stopped;
 	long ms;
 	int err, bad;
 
@@ -222,19 +225,23 @@ static void case_detach_in_flight(struct vblk *d, struct fault_log *log)
 	o.needs_reset = true;	/* the device is reset in any case */
 	report_step(name, "recovering");
 	back = recover(d, &o, how, sizeof(how));
+	stopped = d->t->close_stops_dma;
 	if (held && quiet && !changed && !bad && nr && !done &&
-	    f.holds_waited >= 1 && f.n >= BATCH_AT_GATE && back)
-		pass("%s: the detach waited for the reads in flight (%u hold%s waited for) and returned after %ld ms; none completed, device set NEEDS_RESET; %s; nothing changed after the detach; re-attached, %s",
+	    f.holds_waited >= 1 && back &&
+	    (stopped ? f.n == 0 : f.n >= BATCH_AT_GATE))
+		pass("%s: the detach waited for the reads in flight (%u hold%s waited for) and returned after %ld ms; none completed, device set NEEDS_RESET; %s%s; nothing changed after the detach; re-attached, %s",
 		     name, f.holds_waited, f.holds_waited == 1 ? "" : "s", ms,
-		     fs, how);
+		     fs, stopped ? " (Bus Master Enable was off)" : "", how);
 	else
-		fail("%s: %s%u of 16 done, %u hold%s waited for%s;%s%s%s%s; %s; %s (expected: the gate held 8, at least 1 hold waited for, none done, NEEDS_RESET, a fault for each held read at least, nothing changed)",
+		fail("%s: %s%u of 16 done, %u hold%s waited for%s;%s%s%s%s; %s; %s (expected: the gate held 8, at least 1 hold waited for, none done, NEEDS_RESET, %s, nothing changed)",
 		     name, held ? "" : "the reads never reached the gate; ",
 		     done, f.holds_waited, f.holds_waited == 1 ? "" : "s",
 		     nr ? ", NEEDS_RESET" : ", no NEEDS_RESET",
 		     quiet ? "" : " requests still held",
 		     changed ? " memory changed after the detach" : "",
-		     bad ? " CHANGED:" : "", bad ? dmg : "", fs, how);
+		     bad ? " CHANGED:" : "", bad ? dmg : "", fs, how,
+		     stopped ? "no fault (Bus Master Enable off)" :
+			       "a fault for each held read at least");
 }
 
 void teardown_cases(struct vblk *d, struct fault_log *log)

@@ -176,6 +176,13 @@ struct transport {
 	const char *name;		/* "virtio-mmio", "virtio-pci" */
 	const char *bus;		/* its sysfs bus: "platform", "pci" */
 	const char *vfio_driver;	/* "vfio-platform", "vfio-pci" */
+	/*
+	 * Closing the VFIO device stops the device's DMA at the device:
+	 * vfio-pci clears Bus Master Enable before the group can leave its
+	 * container, so writes still pending then never reach the IOMMU.
+	 * vfio-platform has no such switch: they fault there.
+	 */
+	bool close_stops_dma;
 	/* The VFIO device is open: map its registers, wire its interrupts. */
 	int (*open)(struct vblk *d);
 	void (*close)(struct vblk *d);

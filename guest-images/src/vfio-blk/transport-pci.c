@@ -396,6 +396,7 @@ const struct transport transport_pci = {
 	.name = "virtio-pci",
 	.bus = "pci",
 	.vfio_driver = "vfio-pci",
+	.close_stops_dma = true,
 	.open = pci_open,
 	.close = pci_close,
 	.get_status = pci_get_status,
