@@ -39,13 +39,15 @@ die() { log "error: $*"; exit 1; }
 
 # The drivers a guest of iovm's devices needs, in load order: virtio_mmio
 # first, since the others bind through it (endpoints behind the
-# virtio-iommu wait for its driver, so its place does not matter).
+# virtio-iommu wait for its driver, so its place does not matter). On
+# 6.12, VFIO too (vfio-pci, and the type1 IOMMU backend that VFIO asks
+# for by name): a guest program can take a virtio-pci disk.
 # Dependencies (virtio, virtio_ring, pvpanic) are found and put first.
 case "${1:-}" in
 6.12)
 	pattern='^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$'
 	modules=(virtio_mmio virtio_iommu virtio_blk virtio_rng virtio_console
-		 pvpanic_mmio)
+		 pvpanic_mmio vfio_iommu_type1 vfio_pci)
 	;;
 6.1)
 	pattern='^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$'

@@ -100,7 +100,7 @@ static unsigned int bad_queue(struct vblk *d, struct outcome *o,
 	if (st & ST_FEATURES_OK)
 		st = queue_setup(d, size, desc_iova, IOVA_AVAIL, IOVA_USED);
 	o->needs_reset = st & ST_NEEDS_RESET;
-	o->accepted = !o->needs_reset && rd(d, VM_QUEUE_READY);
+	o->accepted = !o->needs_reset && d->t->queue_enabled(d);
 	return 0;
 }
 
@@ -131,7 +131,7 @@ static unsigned int c_no_access_platform(struct vblk *d, struct outcome *o)
 		o->accepted = true;
 		return 0;
 	}
-	wr(d, VM_STATUS, st | ST_DRIVER_OK);
-	o->needs_reset = rd(d, VM_STATUS) & ST_NEEDS_RESET;
+	dev_set_status(d, st | ST_DRIVER_OK);
+	o->needs_reset = dev_status(d) & ST_NEEDS_RESET;
 	return 0;
 }

@@ -218,7 +218,7 @@ static void case_detach_in_flight(struct vblk *d, struct fault_log *log)
 		     err ? strerror(-err) : "ok");
 		return;
 	}
-	nr = rd(d, VM_STATUS) & ST_NEEDS_RESET;
+	nr = dev_status(d) & ST_NEEDS_RESET;
 	o.needs_reset = true;	/* the device is reset in any case */
 	report_step(name, "recovering");
 	back = recover(d, &o, how, sizeof(how));

@@ -151,7 +151,7 @@ bool recover(struct vblk *d, const struct outcome *o, char *how, size_t len)
 	uint8_t *rbuf = d->r[R_RBUF].base;
 	uint8_t expect[4096];
 	uint8_t st;
-	uint32_t status = rd(d, VM_STATUS);
+	uint32_t status = dev_status(d);
 
 	if (o->needs_reset || o->timed_out || (status & ST_NEEDS_RESET) ||
 	    !(status & ST_DRIVER_OK)) {

@@ -119,6 +119,7 @@ int cmd_data(struct vblk *d)
 	if (d->irqs)
 		pass("completions came through the VFIO interrupt eventfd (%u wake-ups; the guest kernel took the interrupt %lu times, %s)",
 		     d->irqs, kernel_irq_count(d) - d->kernel_irqs0,
+		     d->t == &transport_pci ? "MSI-X" :
 		     d->irq_automasked ? "level, automasked" :
 		     "reported as edge: no automask");
 	else

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The userspace virtio-blk driver over VFIO: the one interface of
- * platform.c (sysfs: which device, bound to vfio-platform), vfio.c
- * (container, group, device, MMIO window), dma.c (the DMA regions and
- * their mappings), irq.c (the interrupt eventfd) and virtio.c (device
- * set-up, the virtqueue, requests and completions).
+ * sysfs.c (which device, bound to its VFIO driver, its IOMMU group and
+ * endpoint), vfio.c (container, group, device), dma.c (the DMA regions
+ * and their mappings), irq.c (interrupt eventfds), the two transports
+ * (transport-mmio.c: virtio-mmio through vfio-platform; transport-pci.c:
+ * virtio-pci through vfio-pci) and virtio.c (device set-up, the
+ * virtqueue, requests and completions).
  *
  * It knows nothing of the tests: it does what it is told, including
  * things no honest driver would, and reports what the device did.
@@ -15,37 +17,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define PAGE		4096UL
 #define BIT(n)		(1ULL << (n))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* virtio-mmio version 2 registers (virtio 1.2, 4.2.2); 32-bit accesses. */
-#define VM_MAGIC		0x000
-#define VM_VERSION		0x004
-#define VM_DEVICE_ID		0x008
-#define VM_DEV_FEATURES		0x010
-#define VM_DEV_FEATURES_SEL	0x014
-#define VM_DRV_FEATURES		0x020
-#define VM_DRV_FEATURES_SEL	0x024
-#define VM_QUEUE_SEL		0x030
-#define VM_QUEUE_NUM_MAX	0x034
-#define VM_QUEUE_NUM		0x038
-#define VM_QUEUE_READY		0x044
-#define VM_QUEUE_NOTIFY		0x050
-#define VM_INT_STATUS		0x060
-#define VM_INT_ACK		0x064
-#define VM_STATUS		0x070
-#define VM_QUEUE_DESC_LO	0x080
-#define VM_QUEUE_DESC_HI	0x084
-#define VM_QUEUE_AVAIL_LO	0x090
-#define VM_QUEUE_AVAIL_HI	0x094
-#define VM_QUEUE_USED_LO	0x0a0
-#define VM_QUEUE_USED_HI	0x0a4
-#define VM_CONFIG_GEN		0x0fc
-#define VM_CONFIG		0x100
-
-#define VM_MAGIC_VALUE		0x74726976	/* "virt" */
 #define VIRTIO_ID_BLOCK		2
 
 #define ST_ACKNOWLEDGE		1
@@ -188,15 +165,69 @@ struct outcome {
 	uint32_t isr;			/* interrupt causes seen */
 };
 
+struct vblk;
+
+/*
+ * The virtio transport under the driver, queue 0 only: the registers of
+ * virtio-mmio or the capability structures of virtio-pci. Everything
+ * above it (virtio.c, the cases) speaks virtio, not a transport.
+ */
+struct transport {
+	const char *name;		/* "virtio-mmio", "virtio-pci" */
+	const char *bus;		/* its sysfs bus: "platform", "pci" */
+	const char *vfio_driver;	/* "vfio-platform", "vfio-pci" */
+	/* The VFIO device is open: map its registers, wire its interrupts. */
+	int (*open)(struct vblk *d);
+	void (*close)(struct vblk *d);
+	uint32_t (*get_status)(struct vblk *d);
+	void (*set_status)(struct vblk *d, uint32_t status);
+	uint64_t (*get_features)(struct vblk *d);
+	void (*set_features)(struct vblk *d, uint64_t features);
+	uint32_t (*queue_max)(struct vblk *d);
+	/* Size and ring addresses of queue 0, then (enable) make it live. */
+	void (*queue_set)(struct vblk *d, uint32_t size, uint64_t desc,
+			  uint64_t avail, uint64_t used);
+	void (*queue_enable)(struct vblk *d);
+	bool (*queue_enabled)(struct vblk *d);
+	void (*notify)(struct vblk *d);
+	uint32_t (*config_gen)(struct vblk *d);
+	uint32_t (*config32)(struct vblk *d, unsigned int off);
+	/* Wait up to @ms for an interrupt; add its causes (INT_*) to *isr. */
+	bool (*irq_wait)(struct vblk *d, long ms, uint32_t *isr);
+};
+
+extern const struct transport transport_mmio, transport_pci;
+
+/*
+ * One of virtio-pci's structures in a BAR: mapped, or else reached with
+ * pread/pwrite at @off in the device file (VFIO keeps what shares a page
+ * with the MSI-X table out of reach of mmap).
+ */
+struct pci_struct {
+	volatile uint8_t *map;
+	off_t off;
+};
+
+/* virtio-pci's structures, as transport-pci.c finds them in the BARs. */
+struct pci_caps {
+	struct pci_struct common, isr, device, notify;	/* notify: queue 0's */
+	void *bars[6];
+	size_t bar_size[6];
+	int vector_fd[2];		/* MSI-X: 0 config, 1 queue 0 */
+};
+
 /* One virtio-blk device taken from the kernel and driven through VFIO. */
 struct vblk {
-	const char *name;		/* platform device */
+	const char *name;		/* platform or PCI device */
+	const struct transport *t;
 
 	unsigned int group_id, endpoint;
 	int container, group, device, irq_fd;
+	bool opened;			/* the transport's registers answer */
 	bool irq_automasked;
-	volatile uint8_t *regs;
+	volatile uint8_t *regs;		/* virtio-mmio's window */
 	size_t regs_size;
+	struct pci_caps pci;
 	struct region r[NR_REGIONS];
 	uint64_t canary_phys;		/* guest-physical address of a canary */
 
@@ -209,13 +240,19 @@ struct vblk {
 /* An initialiser for struct vblk: no file open yet. */
 #define VBLK_INIT(dev_name) { \
 	.name = (dev_name), .container = -1, .group = -1, .device = -1, \
-	.irq_fd = -1, \
+	.irq_fd = -1, .pci.vector_fd = { -1, -1 }, \
 }
 
-/* platform.c */
+/* sysfs.c */
 int find_by_serial(const char *serial, char *name, size_t size);
+/* Which transport @d->name is on, from its sysfs bus. */
+int find_transport(struct vblk *d);
 int bind_vfio(struct vblk *d);
 int find_group(struct vblk *d);
+
+/* viot.c: the endpoint ID ACPI's VIOT gives a PCI device; -ENOENT. */
+int viot_pci_endpoint(unsigned int segment, unsigned int bdf,
+		      unsigned int *endpoint);
 
 /* vfio.c */
 int vfio_open(struct vblk *d);
@@ -223,14 +260,15 @@ int vfio_detach(struct vblk *d);
 int vfio_reattach(struct vblk *d);
 void device_close(struct vblk *d);
 
-static inline uint32_t rd(struct vblk *d, unsigned int off)
+/* The device's virtio status, whatever the transport. */
+static inline uint32_t dev_status(struct vblk *d)
 {
-	return *(volatile uint32_t *)(d->regs + off);
+	return d->t->get_status(d);
 }
 
-static inline void wr(struct vblk *d, unsigned int off, uint32_t v)
+static inline void dev_set_status(struct vblk *d, uint32_t status)
 {
-	*(volatile uint32_t *)(d->regs + off) = v;
+	d->t->set_status(d, status);
 }
 
 /* dma.c */
@@ -241,7 +279,9 @@ int map_all(struct vblk *d);
 bool canary_ok(const uint8_t *page);
 
 /* irq.c */
-int irq_setup(struct vblk *d);
+/* Point VFIO interrupt @index, vectors from 0, at eventfds @fds. */
+int irq_trigger(struct vblk *d, unsigned int index, const int *fds,
+		unsigned int n);
 bool irq_wait(struct vblk *d, long ms, uint32_t *isr);
 unsigned long kernel_irq_count(struct vblk *d);
 

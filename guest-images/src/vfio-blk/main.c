@@ -2,15 +2,16 @@
 /*
  * vfio-blk: a virtio-blk driver in guest userspace, over VFIO.
  *
- * It takes a virtio-mmio device (a platform device named after its device
- * tree node, e.g. d0003000.virtio) away from the kernel, hands it to
- * vfio-platform and drives it itself: the virtqueue and every buffer live
- * in this process's memory, mapped into the device's IOMMU domain at IOVAs
+ * It takes a virtio-blk device away from the kernel (a virtio-mmio platform
+ * device named after its device tree node, e.g. d0003000.virtio, or a
+ * virtio-pci function such as 0000:00:02.0), hands it to vfio-platform or
+ * vfio-pci and drives it itself: the virtqueue and every buffer live in
+ * this process's memory, mapped into the device's IOMMU domain at IOVAs
  * chosen here. iovm's virtio-iommu confines the device to exactly those
  * mappings; the "isolation" and "hostile" commands check that from inside.
  *
- *   vfio-blk find SERIAL            the platform device of the disk with
- *                                   that serial (while the kernel owns it)
+ *   vfio-blk find SERIAL            the device of the disk with that
+ *                                   serial (while the kernel owns it)
  *   vfio-blk [-v] DEVICE data       write a pattern, FLUSH, read it back
  *   vfio-blk [-v] DEVICE isolation  DMA to unmapped and read-only memory
  *   vfio-blk [-v] DEVICE hostile    malformed virtqueues, teardown races
@@ -18,16 +19,20 @@
  * Output: one "ok - ..." or "not ok - ..." line per check; exit status 0
  * only if every check held. -v narrates each step (for the demo).
  *
- * The guest needs vfio_platform.reset_required=0 (there is no vfio reset
- * module for virtio-mmio: resetting the device is this driver's job) and
- * vfio_iommu_type1.allow_unsafe_interrupts=1 (no interrupt remapping).
+ * The guest needs vfio_iommu_type1.allow_unsafe_interrupts=1 (x86 has no
+ * interrupt remapping behind the virtio-iommu) and, for a virtio-mmio
+ * device, vfio_platform.reset_required=0 (there is no vfio reset module
+ * for virtio-mmio: resetting the device is this driver's job).
  *
  * The files:
- *   driver.h      the driver: platform.c (sysfs), vfio.c (container,
- *                 group, device), dma.c (regions and their mappings),
- *                 irq.c (the interrupt), virtio.c (device, queue, requests)
- *   report.c      the ok/not ok lines and the narration
- *   faults.c      the IOMMU faults a case caused, as the guest sees them
+ *   driver.h      the driver: sysfs.c (which device, its VFIO driver,
+ *                 group and endpoint; viot.c for ACPI's), vfio.c
+ *                 (container, group, device), dma.c (regions and their
+ *                 mappings), irq.c (interrupt eventfds), the transports
+ *                 transport-mmio.c and transport-pci.c, virtio.c (device,
+ *                 queue, requests)
+ *   report.c      the ok/not ok lines, the narration, the watchdog
+ *   faults.c      the IOMMU faults a case caused, from iovm's record
  *   data.c        the data command
  *   cases.c       running and judging the hostile cases; one group of
  *                 them in each cases-*.c, isolation's in cases-isolation.c
@@ -66,7 +71,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: vfio-blk find SERIAL\n"
 		"       vfio-blk [-v] DEVICE data|isolation|hostile\n"
-		"DEVICE is a platform device name such as d0003000.virtio\n");
+		"DEVICE is a platform device such as d0003000.virtio or a PCI function such as 0000:00:02.0\n");
 	return 2;
 }
 
@@ -114,7 +119,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	err = bind_vfio(&dev);
+	err = find_transport(&dev);
+	if (!err)
+		err = bind_vfio(&dev);
 	if (!err)
 		err = find_group(&dev);
 	if (!err)
@@ -144,8 +151,8 @@ int main(int argc, char **argv)
 		witness(&log);
 
 	/* Leave the device quiet: reset, then let VFIO tear down the rest. */
-	if (dev.regs)
-		wr(&dev, VM_STATUS, 0);
+	if (dev.opened)
+		dev_set_status(&dev, 0);
 	device_close(&dev);
 	return report_failures() ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * VFIO set-up: the container, the group attached to a type1 IOMMU domain,
- * and the device's file with its MMIO window mapped.
+ * and the device's file, handed to its transport.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -98,57 +98,24 @@ static int vfio_attach(struct vblk *d)
 	return 0;
 }
 
-/* The device's file, its MMIO window mapped, its interrupt wired. */
+/* The device's file; its transport maps its registers, wires interrupts. */
 static int device_open(struct vblk *d)
 {
-	struct vfio_device_info di = { .argsz = sizeof(di) };
-	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = 0 };
-	void *m;
 	int err;
 
 	d->device = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, d->name);
 	if (d->device < 0)
 		return -errno;
-	if (ioctl(d->device, VFIO_DEVICE_GET_INFO, &di))
-		return -errno;
-	if (!(di.flags & VFIO_DEVICE_FLAGS_PLATFORM) || !di.num_regions ||
-	    !di.num_irqs) {
-		fprintf(stderr, "vfio-blk: %s: flags 0x%x, %u regions, %u irqs; expected a platform device with both\n",
-			d->name, di.flags, di.num_regions, di.num_irqs);
-		return -ENODEV;
-	}
-	if (ioctl(d->device, VFIO_DEVICE_GET_REGION_INFO, &ri))
-		return -errno;
-	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP)) {
-		fprintf(stderr, "vfio-blk: region 0 (%llu bytes) cannot be mmap'd: vfio-platform needs a page-aligned window of whole pages\n",
-			(unsigned long long)ri.size);
-		return -EINVAL;
-	}
-	m = mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED, d->device,
-		 (off_t)ri.offset);
-	if (m == MAP_FAILED)
-		return -errno;
-	d->regs = m;
-	d->regs_size = ri.size;
-	say("MMIO region 0: %llu bytes at file offset 0x%llx, mmap'd",
-	    (unsigned long long)ri.size, (unsigned long long)ri.offset);
-	if (rd(d, VM_MAGIC) != VM_MAGIC_VALUE || rd(d, VM_VERSION) != 2 ||
-	    rd(d, VM_DEVICE_ID) != VIRTIO_ID_BLOCK) {
-		fprintf(stderr, "vfio-blk: %s: magic 0x%x version %u device %u; expected a virtio-mmio v2 block device\n",
-			d->name, rd(d, VM_MAGIC), rd(d, VM_VERSION),
-			rd(d, VM_DEVICE_ID));
-		return -ENODEV;
-	}
-	err = irq_setup(d);
+	err = d->t->open(d);
+	d->opened = !err;
 	d->kernel_irqs0 = kernel_irq_count(d);
 	return err;
 }
 
 void device_close(struct vblk *d)
 {
-	if (d->regs)
-		munmap((void *)d->regs, d->regs_size);
-	d->regs = NULL;
+	d->t->close(d);
+	d->opened = false;
 	if (d->device >= 0)
 		close(d->device);
 	d->device = -1;

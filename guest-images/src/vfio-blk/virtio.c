@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtio-blk device behind the MMIO window: reset, feature
+ * The virtio-blk device, through its transport: reset, feature
  * negotiation, queue 0 in this process's memory, requests built as
  * descriptor chains, and their completions.
  */
@@ -18,10 +18,10 @@ int dev_reset(struct vblk *d)
 {
 	int i;
 
-	wr(d, VM_STATUS, 0);
-	for (i = 0; i < 1000 && rd(d, VM_STATUS); i++)
+	dev_set_status(d, 0);
+	for (i = 0; i < 1000 && dev_status(d); i++)
 		sleep_ms(1);
-	if (rd(d, VM_STATUS))
+	if (dev_status(d))
 		return -ETIMEDOUT;
 	memset(d->r[R_DESC].base, 0, PAGE);
 	memset(d->r[R_AVAIL].base, 0, PAGE);
@@ -32,41 +32,26 @@ int dev_reset(struct vblk *d)
 
 uint64_t dev_features(struct vblk *d)
 {
-	uint64_t f;
-
-	wr(d, VM_DEV_FEATURES_SEL, 1);
-	f = (uint64_t)rd(d, VM_DEV_FEATURES) << 32;
-	wr(d, VM_DEV_FEATURES_SEL, 0);
-	return f | rd(d, VM_DEV_FEATURES);
+	return d->t->get_features(d);
 }
 
 /* Write @want as the driver's features; returns the status read back. */
 uint32_t negotiate(struct vblk *d, uint64_t want)
 {
-	wr(d, VM_STATUS, ST_ACKNOWLEDGE);
-	wr(d, VM_STATUS, ST_ACKNOWLEDGE | ST_DRIVER);
-	wr(d, VM_DRV_FEATURES_SEL, 0);
-	wr(d, VM_DRV_FEATURES, (uint32_t)want);
-	wr(d, VM_DRV_FEATURES_SEL, 1);
-	wr(d, VM_DRV_FEATURES, (uint32_t)(want >> 32));
-	wr(d, VM_STATUS, ST_ACKNOWLEDGE | ST_DRIVER | ST_FEATURES_OK);
-	return rd(d, VM_STATUS);
+	dev_set_status(d, ST_ACKNOWLEDGE);
+	dev_set_status(d, ST_ACKNOWLEDGE | ST_DRIVER);
+	d->t->set_features(d, want);
+	dev_set_status(d, ST_ACKNOWLEDGE | ST_DRIVER | ST_FEATURES_OK);
+	return dev_status(d);
 }
 
 /* Queue 0 at the given device addresses; returns the status after. */
 uint32_t queue_setup(struct vblk *d, uint32_t size, uint64_t desc_iova,
 		     uint64_t avail_iova, uint64_t used_iova)
 {
-	wr(d, VM_QUEUE_SEL, 0);
-	wr(d, VM_QUEUE_NUM, size);
-	wr(d, VM_QUEUE_DESC_LO, (uint32_t)desc_iova);
-	wr(d, VM_QUEUE_DESC_HI, (uint32_t)(desc_iova >> 32));
-	wr(d, VM_QUEUE_AVAIL_LO, (uint32_t)avail_iova);
-	wr(d, VM_QUEUE_AVAIL_HI, (uint32_t)(avail_iova >> 32));
-	wr(d, VM_QUEUE_USED_LO, (uint32_t)used_iova);
-	wr(d, VM_QUEUE_USED_HI, (uint32_t)(used_iova >> 32));
-	wr(d, VM_QUEUE_READY, 1);
-	return rd(d, VM_STATUS);
+	d->t->queue_set(d, size, desc_iova, avail_iova, used_iova);
+	d->t->queue_enable(d);
+	return dev_status(d);
 }
 
 static uint64_t read_capacity(struct vblk *d)
@@ -74,10 +59,10 @@ static uint64_t read_capacity(struct vblk *d)
 	uint32_t gen, lo, hi;
 
 	do {
-		gen = rd(d, VM_CONFIG_GEN);
-		lo = rd(d, VM_CONFIG);
-		hi = rd(d, VM_CONFIG + 4);
-	} while (gen != rd(d, VM_CONFIG_GEN));
+		gen = d->t->config_gen(d);
+		lo = d->t->config32(d, 0);
+		hi = d->t->config32(d, 4);
+	} while (gen != d->t->config_gen(d));
 	return (uint64_t)hi << 32 | lo;
 }
 
@@ -106,22 +91,21 @@ int dev_start_at(struct vblk *d, uint64_t desc_iova, uint64_t avail_iova,
 			(unsigned long long)d->features);
 		return -EINVAL;
 	}
-	wr(d, VM_QUEUE_SEL, 0);
-	max = rd(d, VM_QUEUE_NUM_MAX);
+	max = d->t->queue_max(d);
 	if (max < QSIZE) {
 		fprintf(stderr, "vfio-blk: queue 0 holds %u, need %u\n", max,
 			QSIZE);
 		return -EINVAL;
 	}
 	st = queue_setup(d, QSIZE, desc_iova, avail_iova, used_iova);
-	if (st & ST_NEEDS_RESET || rd(d, VM_QUEUE_READY) != 1) {
+	if (st & ST_NEEDS_RESET || !d->t->queue_enabled(d)) {
 		fprintf(stderr, "vfio-blk: queue 0 not accepted (status 0x%x)\n",
 			st);
 		return -EINVAL;
 	}
-	wr(d, VM_STATUS, ST_ACKNOWLEDGE | ST_DRIVER | ST_FEATURES_OK |
-			 ST_DRIVER_OK);
-	st = rd(d, VM_STATUS);
+	dev_set_status(d, ST_ACKNOWLEDGE | ST_DRIVER | ST_FEATURES_OK |
+			  ST_DRIVER_OK);
+	st = dev_status(d);
 	if (!(st & ST_DRIVER_OK) || (st & ST_NEEDS_RESET)) {
 		fprintf(stderr, "vfio-blk: DRIVER_OK not taken (status 0x%x)\n",
 			st);
@@ -201,7 +185,7 @@ void notify(struct vblk *d)
 {
 	/* The index store must reach memory before the device looks. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	wr(d, VM_QUEUE_NOTIFY, 0);
+	d->t->notify(d);
 }
 
 /*
@@ -229,7 +213,7 @@ void wait_done(struct vblk *d, unsigned int n, long ms, struct outcome *o)
 		}
 		if (o->done >= n)
 			return;
-		status = rd(d, VM_STATUS);
+		status = dev_status(d);
 		if (status & ST_NEEDS_RESET) {
 			o->needs_reset = true;
 			/*
