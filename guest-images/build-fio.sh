@@ -57,24 +57,8 @@ cache=$(cd "$cache" && pwd)
 # shellcheck source=guest-images/newc.sh
 . "$here/newc.sh"
 
-# cached DIR FILE BUILD: unless DIR/FILE exists, run BUILD TMPDIR under a
-# lock per DIR, then rename TMPDIR to DIR: an interrupted or concurrent
-# build never leaves a half-written entry.
-building=
-trap 'rm -rf ${building:+"$building"}' EXIT
-cached() {
-	[ -f "$1/$2" ] && return 0
-	exec 9>"$1.lock"
-	flock 9
-	if [ ! -f "$1/$2" ]; then
-		rm -rf "$1".tmp.*
-		building=$(mktemp -d "$1.tmp.XXXXXX")
-		"$3" "$building"
-		mv -T "$building" "$1"
-		building=
-	fi
-	exec 9>&-
-}
+# shellcheck source=guest-images/cached.sh
+. "$here/cached.sh"
 
 # fio's libraries as ldd resolves them here: "NAME PATH" per line, the
 # program loader (whose name is a path) as ld-linux-x86-64.so.2.
@@ -140,7 +124,7 @@ kver=${pkg#linux-image-}
 kver=${kver%-unsigned}
 mdir=$cache/fio-ext2-$kver-$({
 	echo "$pkg $version"
-	cat "$self" "$here/newc.sh"
+	cat "$self" "$here/newc.sh" "$here/cached.sh"
 } | sha256sum | cut -c1-16)
 
 # The modules that mount ext2 and what they need, in load order, as kmod
