@@ -87,7 +87,10 @@ behind_iommu() { [ "$1" = strict ] || [ "$1" = lazy ]; }
 # Debian's an ACPI description. fio's own disk stays outside the
 # virtio-iommu.
 iovm_args() {
-	vmm_args=(run -k "$1" -i "$2" -c 2 -m "$MEM_MIB" -d "$IMG"
+	local queues=
+	# One request queue, against the default of one per vCPU.
+	[ "$3" = noiommu1q ] && queues=,queues=1
+	vmm_args=(run -k "$1" -i "$2" -c 2 -m "$MEM_MIB" -d "$IMG$queues"
 		-d "$FIO_IMG,ro,iommu=off" -p "$(mode_params "$3")")
 	case "$1" in
 	*bzImage) vmm_args+=(--dt) ;;

@@ -16,6 +16,7 @@
 # (figure 4's busy case).
 #
 # usage: guest-l1.sh CONFIG k61|k612 [perf MODE JOB]
+#        guest-l1.sh CONFIG k612p perf MODE JOB   (6.12 on virtio-pci)
 #   CONFIG: shell variables, written by bench/guest.sh: IOVM OWN_KERNEL
 #   OWN_INITRD STOCK_KERNEL STOCK_INITRD FIO_IMG JOBS SECS EXTRA NESTED QEMU
 #   KVMTOOL PERF_OUT
@@ -26,8 +27,8 @@
 set -uo pipefail
 
 case "${2:-}/${3:-}" in
-k61/ | k612/ | k61/perf | k612/perf) ;;
-*) echo "usage: guest-l1.sh CONFIG k61|k612 [perf MODE JOB] (got '${*:2}')" >&2; exit 2 ;;
+k61/ | k612/ | k61/perf | k612/perf | k612p/perf) ;;
+*) echo "usage: guest-l1.sh CONFIG k61|k612 [perf MODE JOB], or k612p with perf (got '${*:2}')" >&2; exit 2 ;;
 esac
 # shellcheck source=/dev/null # written by bench/guest.sh
 . "$1"
@@ -89,8 +90,10 @@ say_retry() {
 }
 
 # run VMM GUEST MODE: one guest (GUEST k61: the project's 6.1, k612:
-# Debian's 6.12) under VMM (iovm, qemu, kvmtool) running the fio test, in
+# Debian's 6.12, k612p: the same with iovm's devices on virtio-pci, as
+# QEMU's are) under VMM (iovm, qemu, kvmtool) running the fio test, in
 # MODE (noiommua/noiommub: without the IOMMU, first and last; noiommu;
+# noiommu1q: without it, the disk with one request queue (iovm only);
 # strict; lazy). A failed run gets one more try: QEMU's level-2 runs now
 # and then stall without a word (DESIGN.md).
 run() {
@@ -106,9 +109,10 @@ run() {
 	esac
 	case "$guest" in
 	k61) kernel=$OWN_KERNEL initrd=$OWN_INITRD ;;
-	k612) kernel=$STOCK_KERNEL initrd=$STOCK_INITRD ;;
+	k612 | k612p) kernel=$STOCK_KERNEL initrd=$STOCK_INITRD ;;
 	esac
 	"${vmm}_args" "$kernel" "$initrd" "$mode"
+	[ "$guest" = k612p ] && vmm_args+=(--virtio-transport pci)
 	echo "bench: guest: $what: $bin ${vmm_args[*]}" >&2
 	t0=$SECONDS
 	for attempt in 1 2; do
@@ -158,11 +162,16 @@ k612)
 		run iovm k612 "$mode"
 		case "$mode" in
 		noiommua)
+			# virtio-blk's one queue per vCPU against one queue.
+			run iovm k612 noiommu1q
+			run iovm k612p noiommu
 			run qemu k612 noiommu
 			if [ -n "$KVMTOOL" ]; then
 				run kvmtool k612 noiommu
 			fi ;;
-		strict | lazy) run qemu k612 "$mode" ;;
+		strict | lazy)
+			run iovm k612p "$mode"
+			run qemu k612 "$mode" ;;
 		esac
 	done ;;
 esac

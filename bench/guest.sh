@@ -9,9 +9,13 @@
 #
 # usage: bench/guest.sh SECONDS_PER_JOB   (prints "result KEY VALUE")
 #   KVMTOOL=/path/to/lkvm   kvmtool as a further peer (skipped without it)
-#        bench/guest.sh SECONDS perf k61|k612 noiommu|strict|lazy JOB
+#   BENCH_GUESTS="k61 k612" the guests to run (default both)
+#        bench/guest.sh SECONDS perf k61|k612|k612p noiommu|strict|lazy JOB
 #   one iovm run of that guest with only fio's JOB (a section of
 #   bench/guest/fio.jobs), and where level 1's CPUs went meanwhile (perf)
+#        bench/guest.sh SECONDS boot-trace k61|k612
+#   one iovm boot of that guest under strace: where iovm's time goes before
+#   the guest runs (bench/boot-trace-l1.sh)
 set -euo pipefail
 export LC_ALL=C		# newc.sh measures names in bytes
 
@@ -82,11 +86,28 @@ conf=build/bench/guest-l1.conf
 	printf 'PERF_OUT=%q\n' "$repo/build/bench/perf"
 } >"$conf"
 
+if [ "${2:-}" = boot-trace ]; then
+	case "$#/${3:-}" in
+	3/k61) set -- "$kdir/bzImage" build/bench/initramfs-k61.cpio.gz --dt ;;
+	3/k612) set -- "$sdir/vmlinuz" build/bench/initramfs-k612.cpio.gz ;;
+	*) die "usage: bench/guest.sh SECONDS boot-trace k61|k612" ;;
+	esac
+	out=$repo/build/bench/boot-trace
+	rm -rf "$out"
+	tests/harness/run "${shares[@]}" --timeout 600 -- \
+		"$repo/bench/boot-trace-l1.sh" "$out" "$repo/iovm" "$1" "$repo/$2" "${@:3}"
+	echo "boot-trace: $(wc -l <"$out/trace") system calls (in $out/trace); the guest's:"
+	tr -d '\r' <"$out/console" | grep 'init reached' | sed 's/^/boot-trace:   /'
+	grep 'guest mark' "$out/err" | sed 's/^/boot-trace:   /'
+	exec awk -v t0="$(cat "$out/t0")" -f bench/boot-trace.awk "$out/trace"
+fi
+
 if [ "${2:-}" = perf ]; then
 	case "$#/${3:-}/${4:-}" in
 	5/k61/noiommu | 5/k61/strict | 5/k61/lazy) ;;
 	5/k612/noiommu | 5/k612/strict | 5/k612/lazy) ;;
-	*) die "usage: bench/guest.sh SECONDS perf k61|k612 noiommu|strict|lazy JOB" ;;
+	5/k612p/noiommu | 5/k612p/strict | 5/k612p/lazy) ;;
+	*) die "usage: bench/guest.sh SECONDS perf k61|k612|k612p noiommu|strict|lazy JOB" ;;
 	esac
 	grep -qx "\[$5\]" bench/guest/fio.jobs ||
 		die "no job [$5] in bench/guest/fio.jobs"
@@ -99,9 +120,13 @@ fi
 # runs a second try, not the whole figure. The time allowed is about twice
 # what a run takes nested on a loaded 2-core machine.
 status=0
-for guest in k61 k612; do
+for guest in ${BENCH_GUESTS:-k61 k612}; do
+	case "$guest" in
+	k61 | k612) ;;
+	*) die "BENCH_GUESTS: unknown guest '$guest' (expected k61 or k612)" ;;
+	esac
 	runs=4
-	[ "$guest" = k612 ] && runs=$((7 + (${#kvmtool} > 0)))
+	[ "$guest" = k612 ] && runs=$((11 + (${#kvmtool} > 0)))
 	for attempt in 1 2; do
 		rc=0
 		tests/harness/run "${shares[@]}" --timeout $((120 + runs * (90 + 12 * secs))) -- \

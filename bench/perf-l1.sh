@@ -2,18 +2,24 @@
 # bench/guest.sh's perf mode, in level 1 (sourced by bench/guest-l1.sh):
 # where level 1's CPUs go while a guest runs one fio job under iovm.
 #
-# profile GUEST MODE JOB: one iovm run of GUEST (k61, k612) in MODE with
+# profile GUEST MODE JOB: one iovm run of GUEST (k61, k612, k612p) in MODE with
 # only fio's JOB; perf record on all of level 1's CPUs from the guest's
 # "fio starts" line, for SECS less one second; then the samples by thread
 # and mode (host or guest, kernel or user), iovm's functions and the guest
 # kernel's. perf.data, level 1's kallsyms and the guest's (which the
 # guest writes over its test disk when it is done) stay in $PERF_OUT, for
 # perf report --kallsyms= on the host.
+# Level 1 shares /usr but not /etc, where awk's alternatives link points.
+command -v awk >/dev/null || awk() { mawk "$@"; }
+
 profile() {
 	local log=$work/perf.log data=$PERF_OUT/perf.data i
 	PARAMS="$PARAMS iovm.fio_job=$3"
-	iovm_args "$OWN_KERNEL" "$OWN_INITRD" "$2"
-	[ "$1" = k612 ] && iovm_args "$STOCK_KERNEL" "$STOCK_INITRD" "$2"
+	case "$1" in
+	k61) iovm_args "$OWN_KERNEL" "$OWN_INITRD" "$2" ;;
+	k612 | k612p) iovm_args "$STOCK_KERNEL" "$STOCK_INITRD" "$2" ;;
+	esac
+	[ "$1" = k612p ] && vmm_args+=(--virtio-transport pci)
 	echo "bench: guest: profiling $1 $2 $3: $IOVM ${vmm_args[*]}" >&2
 	mkdir -p "$PERF_OUT"
 	boot_once "$LIMIT" "$log" "$IOVM" "${vmm_args[@]}" &

@@ -99,10 +99,16 @@ function merge_ab(base,    k, n, i, keys, suffix, b) {
 }
 
 END {
-	nguest = split("k61 k612", guest, " ")
-	split("Linux 6.1, the project's kernel (device tree)|Linux 6.12, Debian's kernel as it is (ACPI)",
-	      guestname, "|")
-	split("6.1|6.12", gshort, "|")
+	# k612p: the same 6.12 guest with iovm's devices on virtio-pci
+	# (MSI-X), as QEMU's are; the others use virtio-mmio (a level IRQ).
+	nguest = split("k61 k612 k612p", guest, " ")
+	split("Linux 6.1, the project's kernel (device tree), virtio-mmio|" \
+	      "Linux 6.12, Debian's kernel as it is (ACPI), virtio-mmio|" \
+	      "Linux 6.12, Debian's kernel as it is (ACPI), virtio-pci", guestname, "|")
+	split("6.1|6.12|6.12 pci", gshort, "|")
+	# The same jobs on level 1's image file, for each guest's runs
+	# without the IOMMU.
+	split("k61 k612 k612", l1ref, " ")
 	for (g = 1; g <= nguest; g++) {
 		merge_ab("f3.l1." guest[g])
 		merge_ab("f3.iovm." guest[g] ".noiommu")
@@ -206,15 +212,35 @@ END {
 				    sprintf("guest uptime: %.0f ms", R[k ".uptime_ms"]),
 				    k ".boot.ratio", R[k ".boot_ms"] / R[k ".uptime_ms"])
 		}
+		# Before the guest kernel's clock starts: iovm's set-up, then
+		# the kernel's own decompression; against the whole boot.
+		for (i = 1; i <= nmode; i++) {
+			k = "f3.iovm." guest[g] "." mode[i]
+			if (res(k ".boot_ms") > 0 && res(k ".uptime_ms") > 0)
+				row(gshort[g] " before the guest clock, " modename[i],
+				    sprintf("%.0f ms", R[k ".boot_ms"] - R[k ".uptime_ms"]),
+				    sprintf("start to init: %.0f ms", R[k ".boot_ms"]),
+				    k ".preclock.ratio",
+				    (R[k ".boot_ms"] - R[k ".uptime_ms"]) / R[k ".boot_ms"])
+		}
 		for (j = 1; j <= njob; j++) {
 			for (i = 1; i <= nmode; i++) {
 				k = "f3.iovm." guest[g] "." mode[i] "." job[j]
-				rk = i == 1 ? "f3.l1." guest[g] "." job[j] : "f3.iovm." guest[g] ".noiommu." job[j]
+				rk = i == 1 ? "f3.l1." l1ref[g] "." job[j] : "f3.iovm." guest[g] ".noiommu." job[j]
 				if (has(k ".iops") && res(rk ".iops") > 0)
 					row(gshort[g] " " jobname[j] ", " modename[i], fio_value(k),
 					    (i == 1 ? "level 1: " : "no IOMMU: ") fio_ref(rk),
 					    k ".ratio", R[k ".iops"] / R[rk ".iops"])
 			}
+		}
+		# virtio-blk with one request queue against one per vCPU (the
+		# default), both without the IOMMU.
+		for (j = 1; j <= njob; j++) {
+			k = "f3.iovm." guest[g] ".noiommu1q." job[j]
+			rk = "f3.iovm." guest[g] ".noiommu." job[j]
+			if (has(k ".iops") && res(rk ".iops") > 0)
+				row(gshort[g] " " jobname[j] ", 1 queue", fio_value(k),
+				    "per vCPU: " fio_ref(rk), k ".ratio", R[k ".iops"] / R[rk ".iops"])
 		}
 	}
 	if (has("f3.iovm.k61.lazy.boot_ms"))
@@ -241,16 +267,19 @@ END {
 	       "the same kernel, initramfs and fio jobs; ratio = iovm / the peer: above 1, iovm is " \
 	       "ahead for I/O, behind for boot times; QEMU: q35, kvm64, virtio-pci (its virtio-iommu-pci " \
 	       "with the IOMMU); kvmtool: given by KVMTOOL=, no IOMMU")
+	for (v = 2; v <= nguest; v++)
 	for (p = 1; p <= npeer; p++) {
 		if (!(res("f3." peer[p] ".k612.noiommu.boot_ms") > 0)) continue
-		printf "  against %s:\n", peername[p]
+		if (!(res("f3.iovm." guest[v] ".noiommu.boot_ms") > 0)) continue
+		printf "  iovm on %s against %s:\n", guest[v] == "k612p" ? "virtio-pci" : "virtio-mmio",
+		       peername[p]
 		for (i = 1; i <= nmode; i++) {
-			k = "f3.iovm.k612." mode[i]
+			k = "f3.iovm." guest[v] "." mode[i]
 			pk = "f3." peer[p] ".k612." mode[i]
 			if (!has(k ".boot_ms") || !(res(pk ".boot_ms") > 0)) continue
 			row("start to guest init, " modename[i], sprintf("%.0f ms", R[k ".boot_ms"]),
 			    sprintf("%s: %.0f ms", peername[p], R[pk ".boot_ms"]),
-			    "f5." peer[p] "." mode[i] ".boot.ratio", R[k ".boot_ms"] / R[pk ".boot_ms"])
+			    "f5." guest[v] "." peer[p] "." mode[i] ".boot.ratio", R[k ".boot_ms"] / R[pk ".boot_ms"])
 			# Before the guest kernel's clock starts: the VMM, firmware
 			# and the kernel's decompression.
 			a = R[k ".boot_ms"] - res(k ".uptime_ms")
@@ -258,15 +287,16 @@ END {
 			if (has(k ".uptime_ms") && has(pk ".uptime_ms") && b > 0)
 				row("before the guest clock, " modename[i], sprintf("%.0f ms", a),
 				    sprintf("%s: %.0f ms", peername[p], b),
-				    "f5." peer[p] "." mode[i] ".preclock.ratio", a / b)
+				    "f5." guest[v] "." peer[p] "." mode[i] ".preclock.ratio", a / b)
 		}
 		for (j = 1; j <= njob; j++) {
 			for (i = 1; i <= nmode; i++) {
-				k = "f3.iovm.k612." mode[i] "." job[j]
+				k = "f3.iovm." guest[v] "." mode[i] "." job[j]
 				pk = "f3." peer[p] ".k612." mode[i] "." job[j]
 				if (has(k ".iops") && res(pk ".iops") > 0)
 					row(jobname[j] ", " modename[i], fio_value(k),
-					    peername[p] ": " fio_ref(pk), "f5." peer[p] "." mode[i] "." job[j] ".ratio",
+					    peername[p] ": " fio_ref(pk),
+					    "f5." guest[v] "." peer[p] "." mode[i] "." job[j] ".ratio",
 					    R[k ".iops"] / R[pk ".iops"])
 			}
 		}
@@ -344,27 +374,33 @@ END {
 		target(R["f4.rss_kib.d8"] < 16384, sprintf("iovm's RSS < 16 MiB with 8 disks: %.1f MiB",
 		       R["f4.rss_kib.d8"] / 1024))
 	# Issue 15: what the guest feels.
-	fio_target("f3.iovm.k612", "strict", 0.85, "6.12 guest, IOMMU strict >= 0.85x no IOMMU on every fio row")
-	fio_target("f3.iovm.k612", "lazy", 0.95, "6.12 guest, IOMMU lazy >= 0.95x no IOMMU on every fio row")
+	for (v = 2; v <= nguest; v++) {
+		t = guest[v] == "k612p" ? "6.12 guest on virtio-pci" : "6.12 guest on virtio-mmio"
+		fio_target("f3.iovm." guest[v], "strict", 0.85, t ", IOMMU strict >= 0.85x no IOMMU on every fio row")
+		fio_target("f3.iovm." guest[v], "lazy", 0.95, t ", IOMMU lazy >= 0.95x no IOMMU on every fio row")
+	}
 	a = "f3.iovm.k61.strict.read-128k-qd1.ratio"; b = "f3.iovm.k61.strict.write-128k-qd1.ratio"
 	if ((a in OUT) && (b in OUT)) {
 		a = OUT[a]; b = OUT[b]
 		target(a >= 0.5 && b >= 0.5,
 		       sprintf("6.1 guest, sequential 128K, IOMMU strict >= 0.5x no IOMMU: read %.2f, write %.2f", a, b))
 	}
-	lo = 1e9; txt = ""; n = 0
-	for (i = 2; i <= nmode; i++)
-		for (j = 1; j <= njob; j++) {
-			k = "f5.qemu." mode[i] "." job[j] ".ratio"
-			if (!(k in OUT)) continue
-			n++
-			if (OUT[k] < lo) { lo = OUT[k]; txt = jobname[j] ", " modename[i] }
-		}
-	if (n > 0)
-		target(lo > 1, sprintf("iovm ahead of QEMU on every fio row with the IOMMU on: lowest iovm/QEMU %.2f (%s)", lo, txt))
-	if ("f5.kvmtool.noiommu.boot.ratio" in OUT)
-		target(OUT["f5.kvmtool.noiommu.boot.ratio"] <= 0.7,
-		       sprintf("boot to guest init <= 0.7x kvmtool's: %.2f", OUT["f5.kvmtool.noiommu.boot.ratio"]))
+	for (v = 2; v <= nguest; v++) {
+		lo = 1e9; txt = ""; n = 0
+		for (i = 2; i <= nmode; i++)
+			for (j = 1; j <= njob; j++) {
+				k = "f5." guest[v] ".qemu." mode[i] "." job[j] ".ratio"
+				if (!(k in OUT)) continue
+				n++
+				if (OUT[k] < lo) { lo = OUT[k]; txt = jobname[j] ", " modename[i] }
+			}
+		if (n > 0)
+			target(lo > 1, sprintf("iovm on %s ahead of QEMU on every fio row with the IOMMU on: lowest iovm/QEMU %.2f (%s)",
+			       guest[v] == "k612p" ? "virtio-pci" : "virtio-mmio", lo, txt))
+	}
+	if ("f5.k612.kvmtool.noiommu.boot.ratio" in OUT)
+		target(OUT["f5.k612.kvmtool.noiommu.boot.ratio"] <= 0.7,
+		       sprintf("boot to guest init <= 0.7x kvmtool's: %.2f", OUT["f5.k612.kvmtool.noiommu.boot.ratio"]))
 	printf "  %d of %d targets hold\n", npass, ntarget
 
 	if (save != "") {
