@@ -6,16 +6,20 @@
 # line that resumes it.
 #
 # usage: awk -v t0=EPOCH -f boot-trace.awk TRACE
-{ pid = $1; t = $2 + 0; call = $3; sub(/\(.*/, "", call) }
+{
+	pid = $1; t = $2 + 0; call = $3; sub(/\(.*/, "", call)
+	d = match($0, /<[0-9.]+>$/) ? substr($0, RSTART + 1, RLENGTH - 2) + 0 : 0
+}
 NR == 1 { first = t; main = pid }
 /KVM_RUN/ && !run { run = t; printf "boot-trace: iovm start to its first KVM_RUN: %.0f ms (strace started %.0f ms before the first call)\n", (run - first) * 1000, (first - t0) * 1000 }
-!run && pid == main {
+# Computing: from the end of the main thread's last call (its start and
+# its time in the kernel) to the start of its next one.
+!run && pid == main && $3 !~ /^<\.\.\./ {
 	if (last && t - last > 0.002)
 		gap[sprintf("%8.1f ms  computing before %s (at +%.0f ms)", (t - last) * 1000, call, (t - first) * 1000)] = t - last
-	last = t
+	last = t + d
 }
-!run && match($0, /<[0-9.]+>$/) {
-	d = substr($0, RSTART + 1, RLENGTH - 2) + 0
+!run {
 	if (d > 0.002) {
 		line = $0; sub(/^[0-9]+ +[0-9.]+ /, "", line)
 		if (length(line) > 100) line = substr(line, 1, 97) "..."
