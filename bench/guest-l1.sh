@@ -47,7 +47,7 @@ work=$(mktemp -d /tmp/iovm-bench.XXXXXX)
 IMG=$work/disk.img
 trap 'rm -rf "$work"' EXIT
 PARAMS="$EXTRA iovm.run=fio iovm.bench_secs=$SECS"
-# Time for one run: the boot, fio's six jobs, the way down; twice as long
+# Time for one run: the boot, fio's seven jobs, the way down; twice as long
 # as seen nested on a loaded 2-core machine.
 LIMIT=$((150 + 12 * SECS))
 failed=0

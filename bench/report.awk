@@ -116,9 +116,9 @@ END {
 	nmode = split("noiommu strict lazy", mode, " ")
 	split("no IOMMU|IOMMU strict|IOMMU lazy", modename, "|")
 	njob = split("randread-4k-qd1 randwrite-4k-qd1 randread-4k-qd32 randwrite-4k-qd32 " \
-		     "read-128k-qd1 write-128k-qd1", job, " ")
+		     "randread-4k-qd32x2 read-128k-qd1 write-128k-qd1", job, " ")
 	split("rand read 4K QD1|rand write 4K QD1|rand read 4K QD32|rand write 4K QD32|" \
-	      "seq read 128K|seq write 128K", jobname, "|")
+	      "rand read 4K QD32, 2 jobs|seq read 128K|seq write 128K", jobname, "|")
 	npeer = split("qemu kvmtool", peer, " ")
 	split("QEMU|kvmtool", peername, "|")
 	ncfg = split("qd1.4k qd1.128k qd32.4k qd32.128k", cfg, " ")

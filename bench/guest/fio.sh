@@ -44,6 +44,10 @@ if [ "$n" -ne 2 ] || [ -z "$tools" ] || [ -z "$test_disk" ]; then
 	exit 1
 fi
 
+# blk-mq's hardware queues: one per virtqueue the device offered and the
+# driver took (virtio-blk's num_queues, at most one per CPU).
+echo "iovm-guest: fio: /dev/$test_disk has $(ls /sys/block/$test_disk/mq | wc -l) request queues"
+
 # Which DMA domain each device got: DMA (strict), DMA-FQ (lazy), identity.
 for g in /sys/kernel/iommu_groups/*; do
 	[ -e "$g/type" ] && echo "iovm-guest: iommu group ${g##*/}: $(cat "$g/type")"
