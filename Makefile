@@ -236,8 +236,7 @@ BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 .PHONY: bench bench-check
 bench: deps
-	@$(MAKE) --no-print-directory iovm $(BUILD)/bench/iovm-bench \
-		$(BUILD)/bench/bench-io
+	@$(MAKE) --no-print-directory iovm $(BUILD)/bench/iovm-bench
 	@bench/run.sh
 
 # In make check: the steps of make bench that boot a guest run without the
@@ -247,11 +246,6 @@ bench-check: iovm $(BUILD)/bench/iovm-bench
 
 $(BUILD)/bench/iovm-bench: $(BENCH_OBJS) $(LIB_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-
-# Runs inside the test guest, which has no libraries: static.
-$(BUILD)/bench/bench-io: bench/guest/bench-io.c
-	@mkdir -p $(dir $@)
-	$(CC) -static -O2 -Wall -o $@ $<
 
 .SECONDARY:
 

@@ -40,9 +40,10 @@ const char cli_run_usage[] =
 	"  -p, --params ARGS   appended to the default kernel command line\n"
 	"  -m, --mem SIZE      guest RAM: MiB, or with M/G/T suffix (default 512M)\n"
 	"  -c, --cpus N        vCPUs (default 1)\n"
-	"  -d, --disk FILE[,ro][,serial=ID][,iommu=off][,transport=mmio|pci]\n"
+	"  -d, --disk FILE[,ro][,serial=ID][,iommu=off][,queues=N][,transport=mmio|pci]\n"
 	"                      a virtio-blk disk on a raw image (repeatable, up to 16);\n"
-	"                      iommu=off keeps it outside the virtio-iommu\n"
+	"                      iommu=off keeps it outside the virtio-iommu; queues=N\n"
+	"                      request queues, 1 to 4 (default one per vCPU)\n"
 	"      --iommu         put every virtio device behind a virtio-iommu that\n"
 	"                      enforces the guest's DMA mappings\n"
 	"      --rng[=transport=mmio|pci]\n"
@@ -188,7 +189,7 @@ static int transport_of(const char *s, enum virtio_transport *t)
 	return 0;
 }
 
-/* FILE[,ro][,serial=ID][,iommu=off][,transport=mmio|pci] */
+/* FILE[,ro][,serial=ID][,iommu=off][,queues=N][,transport=mmio|pci] */
 static enum cli_result parse_disk(const char *arg, struct vm_config *cfg,
 				  char *err, size_t errlen)
 {
@@ -238,6 +239,21 @@ static enum cli_result parse_disk(const char *arg, struct vm_config *cfg,
 				free(opts);
 				return r;
 			}
+		} else if (!strncmp(opt, "queues=", 7)) {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(opt + 7, &end, 10);
+			if (errno || *end || end == opt + 7 || opt[7] == '-' ||
+			    n < 1 || n > DISK_MAX_QUEUES) {
+				enum cli_result r = fail(err, errlen,
+					"--disk %s: queues '%s': expected a number from 1 to %d",
+					arg, opt + 7, DISK_MAX_QUEUES);
+				free(opts);
+				return r;
+			}
+			d->queues = (unsigned int)n;
 		} else if (!strncmp(opt, "transport=", 10)) {
 			if (transport_of(opt + 10, &d->transport)) {
 				enum cli_result r = fail(err, errlen,
@@ -258,7 +274,7 @@ static enum cli_result parse_disk(const char *arg, struct vm_config *cfg,
 			strcpy(d->serial, opt + 7);
 		} else {
 			enum cli_result r = fail(err, errlen,
-				"--disk %s: unknown option '%s' (expected ro, serial=ID, iommu=off or transport=mmio|pci)",
+				"--disk %s: unknown option '%s' (expected ro, serial=ID, iommu=off, queues=N or transport=mmio|pci)",
 				arg, opt);
 			free(opts);
 			return r;

@@ -8,7 +8,8 @@
 #   BENCH_QUICK=1           one short round of everything: checks the bench
 #                           itself, the figures mean little
 #   BENCH_SKIP="guest ..."  leave steps out: iommu blk rss callgrind guest
-#   BENCH_GUEST_SECS=N      seconds per disk pattern in the guest (default 2)
+#   BENCH_GUEST_SECS=N      seconds per fio job in the guests (default 3)
+#   KVMTOOL=/path/to/lkvm   kvmtool as a peer in figure 5 (not in Debian)
 #   BENCH_SAVE_BASELINE=1   write this run's ratios to bench/baseline.txt
 #   BENCH_OUT=DIR           results, logs and the table there (default
 #                           build/bench, where the bench programs are)
@@ -24,7 +25,7 @@ res=$out/results.txt
 bench=build/bench/iovm-bench
 quick=()
 [ "${BENCH_QUICK:-0}" = 1 ] && quick=(--quick)
-secs=${BENCH_GUEST_SECS:-2}
+secs=${BENCH_GUEST_SECS:-3}
 [ "${BENCH_QUICK:-0}" = 1 ] && secs=1
 mkdir -p "$out"
 : > "$res"
@@ -59,7 +60,7 @@ step iommu 300 "$bench" "${quick[@]}" iommu
 step blk 300 "$bench" "${quick[@]}" blk
 step rss 360 bench/rss.sh ./iovm "$bench"
 step callgrind 600 bench/callgrind.sh "$bench" "$out/callgrind"
-step guest 1200 bench/guest.sh "$secs"
+step guest 3600 bench/guest.sh "$secs"
 
 save=
 [ "${BENCH_SAVE_BASELINE:-0}" = 1 ] && save=bench/baseline.txt

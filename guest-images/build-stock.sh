@@ -85,24 +85,8 @@ cache=$(cd "$cache" && pwd)
 # shellcheck source=guest-images/newc.sh
 . "$here/newc.sh"
 
-# cached DIR FILE BUILD: unless DIR/FILE exists, run BUILD TMPDIR under a
-# lock per DIR, then rename TMPDIR to DIR (as build-kernel.sh does): an
-# interrupted or concurrent build never leaves a half-written entry.
-building=
-trap 'rm -rf ${building:+"$building"}' EXIT
-cached() {
-	[ -f "$1/$2" ] && return 0
-	exec 9>"$1.lock"
-	flock 9
-	if [ ! -f "$1/$2" ]; then
-		rm -rf "$1".tmp.*
-		building=$(mktemp -d "$1.tmp.XXXXXX")
-		"$3" "$building"
-		mv -T "$building" "$1"
-		building=
-	fi
-	exec 9>&-
-}
+# shellcheck source=guest-images/cached.sh
+. "$here/cached.sh"
 
 # Module names as modinfo gives them ('-' read as '_'), from a file name.
 modname() {
@@ -179,7 +163,7 @@ build_kernel() {
 kdir=$cache/stock-kernel-$kver-$({
 	echo "$pkg $version"
 	echo "${modules[*]}"
-	cat "$self" "$here/newc.sh"
+	cat "$self" "$here/newc.sh" "$here/cached.sh"
 } | sha256sum | cut -c1-16)
 cached "$kdir" modules.cpio.gz build_kernel
 

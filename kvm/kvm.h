@@ -130,6 +130,7 @@ enum virtio_transport {
 
 #define VM_MAX_DISKS		16
 #define DISK_SERIAL_MAX		20	/* virtio-blk GET_ID bytes */
+#define DISK_MAX_QUEUES		4	/* virtio-blk request queues */
 
 struct disk_config {
 	const char *path;
@@ -140,6 +141,7 @@ struct disk_config {
 	enum virtio_transport transport;
 	bool transport_set;		/* transport= given: not the default */
 	int64_t test_bogus_sector;	/* test switch, see --test-bogus-iova */
+	unsigned int queues;		/* queues=N; 0: one per vCPU */
 };
 
 enum console_kind {

@@ -29,6 +29,7 @@
 #define VIRTIO_BLK_F_RO			5
 #define VIRTIO_BLK_F_BLK_SIZE		6
 #define VIRTIO_BLK_F_FLUSH		9
+#define VIRTIO_BLK_F_MQ			12
 #define VIRTIO_BLK_F_DISCARD		13
 #define VIRTIO_BLK_F_WRITE_ZEROES	14
 
@@ -66,6 +67,20 @@ struct virtio_blk_config {
 	uint8_t unused1[3];
 } __attribute__((packed));
 
+/*
+ * One request queue's requests, indexed by chain head. The queues share
+ * the device's lock, its thread and one libaio context: a request knows
+ * its queue (blk_req.queue), so a completion goes back where it came from.
+ */
+struct blk_queue {
+	struct blk_req reqs[BLK_QUEUE_SIZE];
+	struct iocb iocbs[BLK_QUEUE_SIZE];
+	bool busy[BLK_QUEUE_SIZE];		/* head has I/O in flight */
+};
+
+_Static_assert(DISK_MAX_QUEUES <= VIRTIO_MAX_QUEUES,
+	       "every request queue is a virtqueue");
+
 struct blk_dev {
 	struct virtio_dev vdev;
 	struct disk_config disk;
@@ -80,15 +95,26 @@ struct blk_dev {
 		uint64_t bytes_read, bytes_written;
 	} stats;				/* under vdev.lock */
 	struct vq_chain chain;			/* scratch for vq_pop */
-	struct blk_req reqs[BLK_QUEUE_SIZE];	/* indexed by chain head */
-	struct iocb iocbs[BLK_QUEUE_SIZE];
 	struct iocb *batch[BLK_QUEUE_SIZE];
-	bool busy[BLK_QUEUE_SIZE];		/* head has I/O in flight */
+	unsigned int used_pending;		/* queues to notify, a bit each */
+	struct blk_queue queues[];		/* vdev.nr_queues of them */
 };
 
-static struct virtqueue *blk_vq(struct blk_dev *b)
+static struct virtqueue *blk_vq(struct blk_dev *b, unsigned int q)
 {
-	return &b->vdev.vqs[0];
+	return &b->vdev.vqs[q];
+}
+
+/* Interrupt the driver once for each queue that got used entries. */
+static void blk_notify_pending(struct blk_dev *b)
+{
+	unsigned int q;
+
+	for (q = 0; b->used_pending; q++) {
+		if (b->used_pending & (1U << q))
+			virtio_notify_used(&b->vdev, blk_vq(b, q));
+		b->used_pending &= ~(1U << q);
+	}
 }
 
 static void blk_count(struct blk_dev *b, const struct blk_req *r,
@@ -125,7 +151,7 @@ static void blk_finish(struct blk_dev *b, struct blk_req *r, uint8_t status)
 	uint32_t used = 0;
 
 	blk_count(b, r, status);
-	b->busy[r->head] = false;
+	b->queues[r->queue].busy[r->head] = false;
 	/* The status byte and the used ring, translated under the hold. */
 	dma_hold_record(&b->vdev.dma, r->hold);
 	if (r->has_status) {
@@ -137,8 +163,9 @@ static void blk_finish(struct blk_dev *b, struct blk_req *r, uint8_t status)
 		     r->type == VIRTIO_BLK_T_GET_ID))
 			used += (uint32_t)r->len;
 	}
-	/* Notified once per batch: see blk_queue_notify() and blk_reap(). */
-	virtio_push(&b->vdev, blk_vq(b), r->head, used);
+	/* Notified once per batch: see blk_notify_pending(). */
+	virtio_push(&b->vdev, blk_vq(b, r->queue), r->head, used);
+	b->used_pending |= 1U << r->queue;
 	/*
 	 * Done with the request, used ring included: UNMAP may go ahead.
 	 * Released any earlier, an UNMAP could complete between the used
@@ -286,13 +313,13 @@ static void blk_reap(struct blk_dev *b, bool complete)
 				blk_finish(b, r, ok ? VIRTIO_BLK_S_OK :
 						      VIRTIO_BLK_S_IOERR);
 			} else {
-				b->busy[r->head] = false;
+				b->queues[r->queue].busy[r->head] = false;
 				dma_release(&b->vdev.dma, r->hold);
 			}
 		}
 	}
 	if (complete)
-		virtio_notify_used(&b->vdev, blk_vq(b));
+		blk_notify_pending(b);
 }
 
 /*
@@ -329,15 +356,16 @@ static enum blk_parse blk_test_bogus_iova(struct blk_dev *b,
 static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
 {
 	struct blk_dev *b = vdev->priv;
-	struct virtqueue *vq = blk_vq(b);
+	struct blk_queue *bq = &b->queues[q];
+	struct virtqueue *vq = blk_vq(b, q);
 	int n = 0;
 
 	while (virtio_next_chain(vdev, vq, &b->chain)) {
-		struct blk_req *r = &b->reqs[b->chain.head];
+		struct blk_req *r = &bq->reqs[b->chain.head];
 		enum blk_parse p;
 
 		/* A head still in flight is the driver reusing it: broken. */
-		if (b->busy[b->chain.head]) {
+		if (bq->busy[b->chain.head]) {
 			virtio_needs_reset(vdev, "a request's head was reused while in flight");
 			break;
 		}
@@ -353,11 +381,12 @@ static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
 		    r->sector == (uint64_t)b->disk.test_bogus_sector)
 			p = blk_test_bogus_iova(b, r);
 		dma_hold_record(&vdev->dma, DMA_NO_HOLD);
+		r->queue = q;
 		switch (p) {
 		case BLK_EXECUTE:
-			if (blk_prepare(b, r, &b->iocbs[r->head])) {
-				b->busy[r->head] = true;
-				b->batch[n++] = &b->iocbs[r->head];
+			if (blk_prepare(b, r, &bq->iocbs[r->head])) {
+				bq->busy[r->head] = true;
+				b->batch[n++] = &bq->iocbs[r->head];
 			}
 			break;
 		case BLK_COMPLETE:
@@ -378,7 +407,8 @@ static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
 		blk_submit(b, n);
 		blk_reap(b, true);
 	}
-	virtio_notify_used(vdev, vq);
+	b->used_pending |= 1U << q;
+	blk_notify_pending(b);
 }
 
 static void blk_on_completion(void *opaque)
@@ -484,7 +514,7 @@ static void blk_fill_config(struct blk_dev *b)
 	c->size_max = BLK_SIZE_MAX;
 	c->seg_max = BLK_SEG_MAX;
 	c->blk_size = BLK_SECTOR;
-	c->num_queues = 1;
+	c->num_queues = (uint16_t)b->vdev.nr_queues;
 	if (b->geo.discard) {
 		c->max_discard_sectors = BLK_MAX_DISCARD_SECTORS;
 		c->max_discard_seg = BLK_MAX_DISCARD_SEG;
@@ -517,12 +547,15 @@ int blk_check_unique(const struct disk_config *disks, unsigned int n)
 
 int blk_create(struct vm *vm, const struct disk_config *disk)
 {
-	struct blk_dev *b = calloc(1, sizeof(*b));
+	unsigned int nr_queues = blk_queue_count(disk->queues, vm->cfg->nr_cpus);
+	struct blk_dev *b;
 	uint64_t size = 0;
 	int err;
 
+	b = calloc(1, sizeof(*b) + nr_queues * sizeof(b->queues[0]));
 	if (!b)
 		return -ENOMEM;
+	b->vdev.nr_queues = nr_queues;
 	b->disk = *disk;
 	b->aio_efd = -1;
 	err = blk_open(b, &size);
@@ -533,7 +566,7 @@ int blk_create(struct vm *vm, const struct disk_config *disk)
 	b->geo.discard = !disk->read_only && blk_can_discard(b->fd, size);
 	blk_fill_config(b);
 
-	if (io_setup(BLK_QUEUE_SIZE, &b->aio)) {
+	if (io_setup(BLK_QUEUE_SIZE * nr_queues, &b->aio)) {
 		pr_err("disk %s: io_setup failed", disk->path);
 		return -ENOMEM;
 	}
@@ -552,9 +585,10 @@ int blk_create(struct vm *vm, const struct disk_config *disk)
 	if (b->geo.discard)
 		b->vdev.host_features |= BIT_ULL(VIRTIO_BLK_F_DISCARD) |
 					 BIT_ULL(VIRTIO_BLK_F_WRITE_ZEROES);
+	if (nr_queues > 1)
+		b->vdev.host_features |= BIT_ULL(VIRTIO_BLK_F_MQ);
 	b->vdev.config = (uint8_t *)&b->config;
 	b->vdev.config_size = sizeof(b->config);
-	b->vdev.nr_queues = 1;
 	b->vdev.queue_max = BLK_QUEUE_SIZE;
 	b->vdev.ops = &blk_ops;
 	b->vdev.priv = b;

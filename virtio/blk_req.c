@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../kvm/kvm.h"
 #include "blk_req.h"
 
 struct blk_hdr {
@@ -190,4 +191,13 @@ enum blk_parse blk_req_parse(const struct vq_chain *c,
 	default:
 		return decided(r, VIRTIO_BLK_S_UNSUPP);
 	}
+}
+
+unsigned int blk_queue_count(unsigned int requested, unsigned int nr_cpus)
+{
+	unsigned int n = requested ? requested : nr_cpus;
+
+	if (n < 1)
+		return 1;
+	return n < DISK_MAX_QUEUES ? n : DISK_MAX_QUEUES;
 }

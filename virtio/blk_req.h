@@ -49,6 +49,7 @@ struct blk_range {
 
 struct blk_req {
 	uint16_t head;
+	uint16_t queue;			/* the virtqueue it came from */
 	int hold;			/* dma_hold()'s token, while in flight */
 	uint32_t type;
 	uint64_t sector;
@@ -67,6 +68,14 @@ struct blk_geometry {
 	bool read_only;
 	bool discard;			/* DISCARD and WRITE_ZEROES offered */
 };
+
+/*
+ * Request queues for a disk: @requested (its queues=N; 0 if not given),
+ * else one per vCPU, so that each vCPU's blk-mq context has its own ring
+ * and requests from two vCPUs do not queue behind one another; at most
+ * DISK_MAX_QUEUES.
+ */
+unsigned int blk_queue_count(unsigned int requested, unsigned int nr_cpus);
 
 enum blk_parse {
 	BLK_EXECUTE,	/* valid: run it, then write req->status */

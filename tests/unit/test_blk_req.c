@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "../../kvm/kvm.h"
 #include "../../virtio/blk_req.h"
 
 #define RAM_SIZE	(1ULL << 20)
@@ -815,6 +816,19 @@ static void test_too_many_iovecs(void **state)
 	}
 }
 
+/* queues=N as given; otherwise one per vCPU; never 0, never over the cap. */
+static void test_queue_count(void **state)
+{
+	assert_int_equal(blk_queue_count(0, 1), 1);
+	assert_int_equal(blk_queue_count(0, 2), 2);
+	assert_int_equal(blk_queue_count(0, 64), DISK_MAX_QUEUES);
+	assert_int_equal(blk_queue_count(0, 0), 1);
+	assert_int_equal(blk_queue_count(1, 2), 1);
+	assert_int_equal(blk_queue_count(3, 1), 3);
+	assert_int_equal(blk_queue_count(DISK_MAX_QUEUES + 1, 2),
+			 DISK_MAX_QUEUES);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -847,6 +861,7 @@ int main(void)
 		T(test_ranges_outside_ram),
 		T(test_data_outside_ram),
 		T(test_too_many_iovecs),
+		T(test_queue_count),
 	};
 
 	return cmocka_run_group_tests_name("blk_req", tests, NULL, NULL);

@@ -160,11 +160,28 @@ static void test_disks(void **state)
 	assert_string_equal(c.disks[1].serial, "disk-b");
 	assert_true(c.rng);
 	assert_int_equal(c.console, CONSOLE_VIRTIO);
+	/* Request queues: 0 until given, then as given. */
+	assert_int_equal(c.disks[0].queues, 0);
+	assert_int_equal(parse(&c, "-k", "bz", "-d", "a.img,queues=1", "-d",
+			       "b.img,ro,queues=4", NULL), CLI_OK);
+	assert_int_equal(c.disks[0].queues, 1);
+	assert_int_equal(c.disks[1].queues, 4);
 }
 
 static void test_disk_refusals(void **state)
 {
 	assert_refused("unknown option 'rw'", "-k", "bz", "-d", "a.img,rw");
+	assert_refused("--disk a.img,queues=0: queues '0': expected a number from 1 to 4",
+		       "-k", "bz", "-d", "a.img,queues=0");
+	assert_refused("queues '5': expected a number from 1 to 4", "-k", "bz",
+		       "-d", "a.img,queues=5");
+	assert_refused("queues '': expected", "-k", "bz", "-d", "a.img,queues=");
+	assert_refused("queues '2x': expected", "-k", "bz", "-d",
+		       "a.img,queues=2x");
+	assert_refused("queues '-1': expected", "-k", "bz", "-d",
+		       "a.img,queues=-1");
+	assert_refused("queues '18446744073709551617': expected", "-k", "bz",
+		       "-d", "a.img,queues=18446744073709551617");
 	assert_refused("longer than 20", "-k", "bz", "-d",
 		       "a.img,serial=123456789012345678901");
 	assert_refused("expected FILE", "-k", "bz", "-d", ",ro");
