@@ -93,8 +93,9 @@ static void refresh_views(struct virtqueue *vq)
  * The host address of [off, off + len) of ring @r, if its view is live,
  * allows @dir, holds all of it and still shows the ring's address.
  */
-static uint8_t *ring_host(const struct virtqueue *vq, enum vq_ring r,
-			  uint64_t off, size_t len, enum dma_dir dir)
+static inline uint8_t *ring_host(const struct virtqueue *vq,
+				 enum vq_ring r, uint64_t off, size_t len,
+				 enum dma_dir dir)
 {
 	const struct vq_ring_view *v = &vq->view[r];
 	uint8_t *host;
