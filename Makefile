@@ -13,6 +13,9 @@
 #   make stress     the IOMMU's races and the hostile suite, over and over
 #                   for 10 minutes with both cores loaded (not in check)
 #   make fuzz-coverage  line coverage of the fuzz harnesses' targets
+#   make arm64-images  the arm64 guest kernel, initramfs and stock guest
+#                   (guest-images/README.md)
+#   make arm64-probe   the harness's arm64 KVM runs a guest (in check)
 #   make deps       install the Debian packages (or print the apt-get line)
 #   make install    iovm and its man page into $(DESTDIR)$(PREFIX)
 
@@ -87,7 +90,8 @@ CHECK_DEPS  = @CC='$(CC)' CHECK_CFLAGS='$(filter -I% --sysroot=%,$(CFLAGS))' \
 	scripts/check-build-deps
 
 .PHONY: all deps check unit unit-asan fuzz fuzz-corpus fuzz-coverage cli-tests \
-	guest-tests demo demo-vfio clean install uninstall check-build-deps
+	guest-tests demo demo-vfio clean install uninstall check-build-deps \
+	arm64-images arm64-probe
 all: iovm
 
 # Once per make run, before the first compile: a fresh machine is told
@@ -198,8 +202,8 @@ guest-tests: iovm
 	@tests/guest/run-all.sh
 
 check: deps
-	@$(MAKE) --no-print-directory unit unit-asan fuzz cli-tests bench-check \
-		guest-tests
+	@$(MAKE) --no-print-directory unit unit-asan fuzz cli-tests arm64-probe \
+		bench-check guest-tests
 
 # GUEST=stock boots Debian's own 6.12 kernel package instead of the
 # project's (scripts/demo stock).
@@ -219,6 +223,23 @@ STRESS_BINS := $(foreach t,test_iommu test_rwlock,$(BUILD)/tests/$(t) \
 stress: deps
 	@$(MAKE) --no-print-directory iovm $(STRESS_BINS)
 	@tests/stress/run.sh
+
+# arm64: the guest images, and a check that KVM works in the harness's
+# arm64 level 1 (nested under QEMU where this machine has no arm64 KVM):
+# a static probe, cross-built, makes a VM with a vGICv3 and an ITS and runs
+# a few guest instructions (tests/harness/arm64-kvm-probe.c).
+ARM64_CC ?= aarch64-linux-gnu-gcc
+arm64-images: deps
+	@guest-images/build-kernel.sh arm64
+	@guest-images/build-initramfs.sh arm64
+	@guest-images/build-stock.sh 6.12 arm64
+
+$(BUILD)/arm64/arm64-kvm-probe: tests/harness/arm64-kvm-probe.c
+	@mkdir -p $(dir $@)
+	$(ARM64_CC) -static -O2 -std=gnu11 $(WARN) -o $@ $<
+
+arm64-probe: $(BUILD)/arm64/arm64-kvm-probe
+	@tests/harness/run --arch arm64 --timeout 300 -- $<
 
 install: iovm
 	install -D -m 755 iovm $(DESTDIR)$(BINDIR)/iovm
