@@ -197,6 +197,7 @@ cli-tests: iovm
 	@tests/cli/control-dir.sh ./iovm
 	@tests/cli/install.sh
 	@tests/cli/build-deps.sh
+	@tests/cli/harness-arch.sh
 
 guest-tests: iovm
 	@tests/guest/run-all.sh

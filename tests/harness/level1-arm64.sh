@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2154 # variables shared with run
 # Level 1 for arm64 targets, sourced by tests/harness/run (the interface is
 # described in level1-x86_64.sh): Debian's own arm64 kernel and
 # busybox-static:arm64, fetched from apt's lists with `apt-get download`,
@@ -90,6 +90,7 @@ level1_qemu() {
 	# pauth-impdef: pointer authentication with QEMU's own cheap
 	# algorithm instead of QARMA, which software cannot tell apart; level 1
 	# is ready in about a third of the time.
+	# shellcheck disable=SC2054 # commas inside QEMU's option values
 	qemu=(qemu-system-aarch64 -nodefaults -no-user-config -no-reboot
 		-machine virt,virtualization=on,gic-version=3
 		-accel "tcg,thread=${IOVM_HARNESS_TCG_THREAD:-multi}"

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2154 # variables shared with run
 # Level 1 for x86_64 targets, sourced by tests/harness/run: this machine's
 # own Debian kernel (/boot, /lib/modules) under qemu-system-x86_64 TCG with
 # an emulated AMD EPYC that has SVM and nested paging; level 1 loads
