@@ -53,7 +53,7 @@ MANDIR   := $(PREFIX)/share/man/man1
 # from gcc's ASan objects); where it does not, with gcc and the plain-C
 # driver in tests/fuzz/standalone.c. Both with ASan and UBSan. By 45 s
 # every harness is within a few edges of what it reaches in 240 s
-# (tests/fuzz/README.md); the six take under 5 minutes in all.
+# (tests/fuzz/README.md); the seven take under 6 minutes in all.
 FUZZ_SECONDS ?= 45
 CLANG    ?= clang
 FUZZ     := $(BUILD)/fuzz

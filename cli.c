@@ -40,14 +40,19 @@ const char cli_run_usage[] =
 	"  -p, --params ARGS   appended to the default kernel command line\n"
 	"  -m, --mem SIZE      guest RAM: MiB, or with M/G/T suffix (default 512M)\n"
 	"  -c, --cpus N        vCPUs (default 1)\n"
-	"  -d, --disk FILE[,ro][,serial=ID][,iommu=off]\n"
+	"  -d, --disk FILE[,ro][,serial=ID][,iommu=off][,transport=mmio|pci]\n"
 	"                      a virtio-blk disk on a raw image (repeatable, up to 16);\n"
 	"                      iommu=off keeps it outside the virtio-iommu\n"
 	"      --iommu         put every virtio device behind a virtio-iommu that\n"
 	"                      enforces the guest's DMA mappings\n"
-	"      --rng           a virtio-rng device (the guest's /dev/hwrng)\n"
-	"      --console serial|virtio\n"
+	"      --rng[=transport=mmio|pci]\n"
+	"                      a virtio-rng device (the guest's /dev/hwrng)\n"
+	"      --console serial|virtio[,transport=mmio|pci]\n"
 	"                      the guest console: ttyS0 (default) or virtio hvc0\n"
+	"      --virtio-transport mmio|pci\n"
+	"                      how virtio devices reach the guest unless their own\n"
+	"                      transport= says: virtio-mmio windows (the default)\n"
+	"                      or virtio-pci functions with MSI-X (not with --dt)\n"
 	"      --dt            give the guest a device tree instead of ACPI tables;\n"
 	"                      needed by kernels that read a DT on x86 (CONFIG_OF and\n"
 	"                      guest-images/x86-of-early-flattree.patch), such as\n"
@@ -171,7 +176,19 @@ static enum cli_result parse_cpus(const char *arg, struct vm_config *cfg,
 	return CLI_OK;
 }
 
-/* FILE[,ro][,serial=ID] */
+/* "mmio" or "pci"; -EINVAL for anything else. */
+static int transport_of(const char *s, enum virtio_transport *t)
+{
+	if (!strcmp(s, "mmio"))
+		*t = VIRTIO_TRANSPORT_MMIO;
+	else if (!strcmp(s, "pci"))
+		*t = VIRTIO_TRANSPORT_PCI;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* FILE[,ro][,serial=ID][,iommu=off][,transport=mmio|pci] */
 static enum cli_result parse_disk(const char *arg, struct vm_config *cfg,
 				  char *err, size_t errlen)
 {
@@ -221,6 +238,15 @@ static enum cli_result parse_disk(const char *arg, struct vm_config *cfg,
 				free(opts);
 				return r;
 			}
+		} else if (!strncmp(opt, "transport=", 10)) {
+			if (transport_of(opt + 10, &d->transport)) {
+				enum cli_result r = fail(err, errlen,
+					"--disk %s: transport '%s': expected mmio or pci",
+					arg, opt + 10);
+				free(opts);
+				return r;
+			}
+			d->transport_set = true;
 		} else if (!strncmp(opt, "serial=", 7)) {
 			if (strlen(opt + 7) > DISK_SERIAL_MAX) {
 				enum cli_result r = fail(err, errlen,
@@ -232,7 +258,7 @@ static enum cli_result parse_disk(const char *arg, struct vm_config *cfg,
 			strcpy(d->serial, opt + 7);
 		} else {
 			enum cli_result r = fail(err, errlen,
-				"--disk %s: unknown option '%s' (expected ro, serial=ID or iommu=off)",
+				"--disk %s: unknown option '%s' (expected ro, serial=ID, iommu=off or transport=mmio|pci)",
 				arg, opt);
 			free(opts);
 			return r;
@@ -242,16 +268,46 @@ static enum cli_result parse_disk(const char *arg, struct vm_config *cfg,
 	return CLI_OK;
 }
 
+/* serial, or virtio[,transport=mmio|pci] */
 static enum cli_result parse_console(const char *arg, struct vm_config *cfg,
 				     char *err, size_t errlen)
 {
-	if (!strcmp(arg, "serial"))
+	const char *opt = strchr(arg, ',');
+	size_t kind = opt ? (size_t)(opt - arg) : strlen(arg);
+
+	if (kind == 6 && !strncmp(arg, "serial", 6) && !opt) {
 		cfg->console = CONSOLE_SERIAL;
-	else if (!strcmp(arg, "virtio"))
-		cfg->console = CONSOLE_VIRTIO;
-	else
+		return CLI_OK;
+	}
+	if (kind != 6 || strncmp(arg, "virtio", 6))
 		return fail(err, errlen,
-			    "--console %s: expected serial or virtio", arg);
+			    "--console %s: expected serial or virtio[,transport=mmio|pci]",
+			    arg);
+	cfg->console = CONSOLE_VIRTIO;
+	if (!opt)
+		return CLI_OK;
+	if (strncmp(opt + 1, "transport=", 10) ||
+	    transport_of(opt + 11, &cfg->console_transport))
+		return fail(err, errlen,
+			    "--console %s: expected virtio,transport=mmio or virtio,transport=pci after virtio",
+			    arg);
+	cfg->console_transport_set = true;
+	return CLI_OK;
+}
+
+/* --rng, or --rng=transport=mmio|pci */
+static enum cli_result parse_rng(const char *arg, struct vm_config *cfg,
+				 char *err, size_t errlen)
+{
+	cfg->rng = true;
+	if (!arg)
+		return CLI_OK;
+	if (strncmp(arg, "transport=", 10) ||
+	    transport_of(arg + 10, &cfg->rng_transport))
+		return fail(err, errlen,
+			    "--rng=%s: expected --rng, --rng=transport=mmio or --rng=transport=pci",
+			    arg);
+	cfg->rng_transport_set = true;
 	return CLI_OK;
 }
 
@@ -261,6 +317,51 @@ static enum cli_result parse_trace(const char *arg, struct vm_config *cfg,
 	if (strcmp(arg, "iommu"))
 		return fail(err, errlen, "--trace %s: expected iommu", arg);
 	cfg->trace |= TRACE_IOMMU;
+	return CLI_OK;
+}
+
+/* @what is on PCI under --dt: say which option put it there. */
+static enum cli_result pci_under_dt(bool own, const char *what, char *err,
+				    size_t errlen)
+{
+	return fail(err, errlen,
+		    "%s%s is on virtio-pci, but with --dt the guest gets a device tree, which cannot describe PCI to an x86 kernel: drop --dt (ACPI) or use transport=mmio",
+		    own ? "" : "--virtio-transport pci: ", what);
+}
+
+/*
+ * Each device's transport: its own, or --virtio-transport's. With --dt
+ * none may be PCI: an x86 kernel finds a PCI host only through ACPI
+ * (DESIGN.md), and by probing could not tell which devices are behind
+ * the IOMMU.
+ */
+static enum cli_result resolve_transports(struct vm_config *cfg, char *err,
+					  size_t errlen)
+{
+	char what[256];
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_disks; i++) {
+		struct disk_config *d = &cfg->disks[i];
+
+		if (!d->transport_set)
+			d->transport = cfg->virtio_transport;
+		if (!cfg->dt || d->transport != VIRTIO_TRANSPORT_PCI)
+			continue;
+		snprintf(what, sizeof(what), "--disk %s", d->path);
+		return pci_under_dt(d->transport_set, what, err, errlen);
+	}
+	if (!cfg->rng_transport_set)
+		cfg->rng_transport = cfg->virtio_transport;
+	if (!cfg->console_transport_set)
+		cfg->console_transport = cfg->virtio_transport;
+	if (cfg->dt && cfg->rng && cfg->rng_transport == VIRTIO_TRANSPORT_PCI)
+		return pci_under_dt(cfg->rng_transport_set, "--rng", err,
+				    errlen);
+	if (cfg->dt && cfg->console == CONSOLE_VIRTIO &&
+	    cfg->console_transport == VIRTIO_TRANSPORT_PCI)
+		return pci_under_dt(cfg->console_transport_set,
+				    "--console virtio", err, errlen);
 	return CLI_OK;
 }
 
@@ -277,7 +378,8 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 			      uint64_t host_ram, char *err, size_t errlen)
 {
 	enum { OPT_DUMP_DTB = 256, OPT_DEBUG, OPT_RNG, OPT_CONSOLE, OPT_IOMMU,
-	       OPT_TRACE, OPT_NAME, OPT_NO_SANDBOX, OPT_DT, OPT_DUMP_ACPI };
+	       OPT_TRACE, OPT_NAME, OPT_NO_SANDBOX, OPT_DT, OPT_DUMP_ACPI,
+	       OPT_TRANSPORT };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -285,7 +387,8 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 		{ "mem", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "disk", required_argument, NULL, 'd' },
-		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "rng", optional_argument, NULL, OPT_RNG },
+		{ "virtio-transport", required_argument, NULL, OPT_TRANSPORT },
 		{ "iommu", no_argument, NULL, OPT_IOMMU },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
@@ -329,7 +432,13 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 			r = parse_disk(optarg, cfg, err, errlen);
 			break;
 		case OPT_RNG:
-			cfg->rng = true;
+			r = parse_rng(optarg, cfg, err, errlen);
+			break;
+		case OPT_TRANSPORT:
+			if (transport_of(optarg, &cfg->virtio_transport))
+				return fail(err, errlen,
+					    "--virtio-transport %s: expected mmio or pci",
+					    optarg);
 			break;
 		case OPT_IOMMU:
 			cfg->iommu = true;
@@ -390,5 +499,5 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 		return fail(err, errlen,
 			    "--dump-acpi %s: with --dt the guest gets a device tree, not ACPI tables",
 			    cfg->dump_acpi);
-	return CLI_OK;
+	return resolve_transports(cfg, err, errlen);
 }

@@ -16,8 +16,9 @@ struct viommu;
 /* The virtio-iommu device itself; create it before its endpoints. */
 int viommu_create(struct vm *vm, struct viommu **out);
 /*
- * Put @vdev behind the IOMMU: call before virtio_mmio_init(@vdev). Its
- * accesses are translated and checked from then on, and it offers
+ * Put @vdev behind the IOMMU (virtio_dev_init() calls it through
+ * vm->iommu_attach, before the device can run). Its accesses are
+ * translated and checked from then on, and it offers
  * VIRTIO_F_ACCESS_PLATFORM so the guest driver uses the DMA API.
  */
 int viommu_add_endpoint(struct viommu *v, struct virtio_dev *vdev);

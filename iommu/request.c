@@ -53,14 +53,6 @@ struct probe_resv_mem {
 #define REQ_TAIL	4
 #define MAP_FLAGS	(MAP_READ | MAP_WRITE | MAP_MMIO)
 
-static struct viommu_endpoint *endpoint_get(struct viommu_state *s,
-					    uint32_t id)
-{
-	if (!id || id >= VIOMMU_MAX_ENDPOINTS || !s->endpoints[id].present)
-		return NULL;
-	return &s->endpoints[id];
-}
-
 static struct viommu_domain *domain_get(struct viommu_state *s, uint32_t id)
 {
 	if (id < VIOMMU_DOMAIN_FIRST || id > VIOMMU_DOMAIN_LAST)
@@ -233,7 +225,7 @@ static bool any_nonzero(const uint8_t *p, size_t len)
 
 static uint8_t do_attach(struct viommu_state *s, const struct req_attach *r)
 {
-	struct viommu_endpoint *ep = endpoint_get(s, r->endpoint);
+	struct viommu_endpoint *ep = viommu_endpoint_get(s, r->endpoint);
 	bool bypass = r->flags & VIRTIO_IOMMU_ATTACH_F_BYPASS;
 	struct viommu_domain *d;
 
@@ -270,7 +262,7 @@ static uint8_t do_attach(struct viommu_state *s, const struct req_attach *r)
 
 static uint8_t do_detach(struct viommu_state *s, const struct req_detach *r)
 {
-	struct viommu_endpoint *ep = endpoint_get(s, r->endpoint);
+	struct viommu_endpoint *ep = viommu_endpoint_get(s, r->endpoint);
 	struct viommu_domain *d = domain_get(s, r->domain);
 
 	if (!ep || !d)
@@ -362,7 +354,7 @@ static uint8_t do_probe(struct viommu_state *s, const struct req_probe *r,
 		.end = VIOMMU_MSI_END,
 	};
 
-	if (!endpoint_get(s, r->endpoint))
+	if (!viommu_endpoint_get(s, r->endpoint))
 		return VIRTIO_IOMMU_S_NOENT;
 	if (len < VIOMMU_PROBE_SIZE)
 		return VIRTIO_IOMMU_S_INVAL;
@@ -405,19 +397,20 @@ static uint8_t dispatch(struct viommu_state *s, uint8_t type,
 	memcpy(&r, body, body_size(type));
 	switch (type) {
 	case VIRTIO_IOMMU_T_ATTACH: {
-		struct viommu_endpoint *ep = endpoint_get(s, r.attach.endpoint);
+		struct viommu_endpoint *ep = viommu_endpoint_get(s, r.attach.endpoint);
 		uint8_t st = do_attach(s, &r.attach);
 
 		/* The endpoint left its old domain's mappings: drain it. */
 		if (st == VIRTIO_IOMMU_S_OK)
-			drain->all = 1ULL << ep->id;
+			drain->all = 1ULL << ep->slot;
 		return st;
 	}
 	case VIRTIO_IOMMU_T_DETACH: {
+		struct viommu_endpoint *ep = viommu_endpoint_get(s, r.detach.endpoint);
 		uint8_t st = do_detach(s, &r.detach);
 
 		if (st == VIRTIO_IOMMU_S_OK)
-			drain->all = 1ULL << r.detach.endpoint;
+			drain->all = 1ULL << ep->slot;
 		return st;
 	}
 	case VIRTIO_IOMMU_T_MAP:

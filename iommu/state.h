@@ -60,7 +60,7 @@
 #define VIOMMU_INPUT_END	((1ULL << 48) - 1)	/* x86-64 4-level VA */
 #define VIOMMU_DOMAIN_FIRST	1U
 #define VIOMMU_DOMAIN_LAST	1023U
-#define VIOMMU_MAX_ENDPOINTS	64	/* IDs 1..63: a bit each in a uint64_t */
+#define VIOMMU_MAX_ENDPOINTS	64	/* slots 1..63: a bit each in a uint64_t */
 #define VIOMMU_MAX_MAPPINGS	(1U << 20)	/* per domain: then NOMEM */
 #define VIOMMU_PROBE_SIZE	256
 #define VIOMMU_MSI_START	0xfee00000ULL
@@ -76,7 +76,7 @@ struct viommu_domain {
 	uint32_t id;
 	bool bypass;
 	unsigned int nr_endpoints;
-	uint64_t endpoints;		/* bit N: endpoint N is attached */
+	uint64_t endpoints;		/* bit N: the endpoint in slot N is attached */
 	struct mapping_tree maps;
 	/* translations: misses only; viommu_domain_translations() adds hits */
 	struct viommu_counters stats;
@@ -160,8 +160,15 @@ struct viommu_fault_log {
 	struct viommu_fault recent[VIOMMU_FAULT_LOG];	/* total % LOG */
 };
 
+/*
+ * An endpoint has the ID the guest knows it by (a virtio-mmio device's is
+ * small and given in order; a PCI function's follows its requester ID, see
+ * machine_pci_host) and a slot in endpoints[], which the bit masks of
+ * domains and drains count in. Devices added in order get ID = slot.
+ */
 struct viommu_endpoint {
 	uint32_t id;
+	unsigned int slot;
 	const char *name;
 	bool present;
 	struct viommu_domain *domain;	/* NULL: not attached */
@@ -215,6 +222,15 @@ void viommu_state_reset(struct viommu_state *s);
 void viommu_state_destroy(struct viommu_state *s);
 /* Register an endpoint; returns its ID (>= 1) or a negative errno. */
 int viommu_state_add_endpoint(struct viommu_state *s, const char *name);
+/*
+ * Register an endpoint with ID @id (>= 1): a PCI function's. Returns @id,
+ * -EEXIST if another endpoint has it, -ENOSPC when the slots are taken.
+ */
+int viommu_state_add_endpoint_id(struct viommu_state *s, const char *name,
+				 uint32_t id);
+/* The endpoint with ID @id, or NULL. */
+struct viommu_endpoint *viommu_endpoint_get(struct viommu_state *s,
+					    uint32_t id);
 
 /*
  * Execute one request. @in holds the device-readable bytes (a copy: the

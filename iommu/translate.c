@@ -6,6 +6,7 @@
  * reported on the event queue.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -66,24 +67,54 @@ void viommu_state_destroy(struct viommu_state *s)
 	pthread_mutex_destroy(&s->fault_lock);
 }
 
-int viommu_state_add_endpoint(struct viommu_state *s, const char *name)
+struct viommu_endpoint *viommu_endpoint_get(struct viommu_state *s,
+					    uint32_t id)
+{
+	unsigned int i;
+
+	/* A handful of endpoints, looked up per request, not per access. */
+	for (i = 1; i <= s->nr_endpoints; i++)
+		if (s->endpoints[i].present && s->endpoints[i].id == id)
+			return &s->endpoints[i];
+	return NULL;
+}
+
+int viommu_state_add_endpoint_id(struct viommu_state *s, const char *name,
+				 uint32_t id)
 {
 	struct viommu_endpoint *ep;
+	unsigned int slot = s->nr_endpoints + 1;
 
 	/* Endpoint IDs start at 1: 0 reads as "none" in too many places. */
-	if (s->nr_endpoints + 1 >= VIOMMU_MAX_ENDPOINTS)
+	if (!id || id > INT32_MAX)
+		return -EINVAL;
+	if (viommu_endpoint_get(s, id))
+		return -EEXIST;
+	if (slot >= VIOMMU_MAX_ENDPOINTS)
 		return -ENOSPC;
-	ep = &s->endpoints[s->nr_endpoints + 1];
+	ep = &s->endpoints[slot];
 	ep->slots = calloc(VIOMMU_HOLD_SLOTS, sizeof(*ep->slots));
 	if (!ep->slots)
 		return -ENOMEM;
-	ep->id = ++s->nr_endpoints;
+	s->nr_endpoints = slot;
+	ep->id = id;
+	ep->slot = slot;
 	ep->recording = -1;
 	pthread_mutex_init(&ep->iotlb.lock, NULL);
 	ep->name = name;
 	ep->present = true;
 	ep->state = s;
 	return (int)ep->id;
+}
+
+int viommu_state_add_endpoint(struct viommu_state *s, const char *name)
+{
+	uint32_t id = s->nr_endpoints + 1;
+
+	/* The next slot's number, unless a chosen ID took it. */
+	while (viommu_endpoint_get(s, id))
+		id++;
+	return viommu_state_add_endpoint_id(s, name, id);
 }
 
 static void fault_queue(struct viommu_state *s, struct viommu_endpoint *ep,
@@ -137,12 +168,13 @@ int viommu_faults_recent(struct viommu_state *s, uint32_t id,
 			 uint64_t *total, struct viommu_fault *recent,
 			 unsigned int *nr)
 {
+	struct viommu_endpoint *ep = viommu_endpoint_get(s, id);
 	const struct viommu_fault_log *log;
 	uint64_t first, i;
 
-	if (!id || id >= VIOMMU_MAX_ENDPOINTS || !s->endpoints[id].present)
+	if (!ep)
 		return -ENOENT;
-	log = &s->endpoints[id].fault_log;
+	log = &ep->fault_log;
 	pthread_mutex_lock(&s->fault_lock);
 	*total = log->total;
 	if (*nr > VIOMMU_FAULT_LOG)
@@ -226,7 +258,7 @@ void viommu_iotlb_join(struct viommu_endpoint *ep)
 	iotlb_flush(&ep->iotlb);
 	views_drop(ep);
 	ep->iotlb.hits_base = atomic_load(&ep->iotlb.hits);
-	ep->domain->endpoints |= 1ULL << ep->id;
+	ep->domain->endpoints |= 1ULL << ep->slot;
 }
 
 void viommu_iotlb_leave(struct viommu_endpoint *ep, struct viommu_domain *d)
@@ -236,7 +268,7 @@ void viommu_iotlb_leave(struct viommu_endpoint *ep, struct viommu_domain *d)
 	/* The hits taken in @d become part of its own count. */
 	atomic_fetch_add(&d->stats.translations,
 			 atomic_load(&ep->iotlb.hits) - ep->iotlb.hits_base);
-	d->endpoints &= ~(1ULL << ep->id);
+	d->endpoints &= ~(1ULL << ep->slot);
 }
 
 uint64_t viommu_iotlb_unmap(struct viommu_state *s, struct viommu_domain *d,
@@ -254,7 +286,7 @@ uint64_t viommu_iotlb_unmap(struct viommu_state *s, struct viommu_domain *d,
 			iotlb_flush(t);
 		if (watched(ep, start, last)) {
 			views_drop(ep);
-			viewed |= 1ULL << ep->id;
+			viewed |= 1ULL << ep->slot;
 		}
 	}
 	return viewed;

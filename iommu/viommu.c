@@ -307,7 +307,7 @@ static int report_hook(void *iommu, uint32_t id, struct vm_iommu_report *r)
 
 	if (err)
 		return err;
-	ep = &v->st.endpoints[id];
+	ep = viommu_endpoint_get(&v->st, id);
 	r->holds = viommu_holds(ep);
 	r->holds_waited = atomic_load(&ep->holds_waited);
 	r->nr = nr < VM_FAULTS_SHOWN ? nr : VM_FAULTS_SHOWN;
@@ -391,15 +391,23 @@ int viommu_create(struct vm *vm, struct viommu **out)
 
 int viommu_add_endpoint(struct viommu *v, struct virtio_dev *vdev)
 {
-	int id = viommu_state_add_endpoint(&v->st, vdev->name);
+	/* A PCI function comes with its ID (its requester ID's); others not. */
+	int id = vdev->iommu_endpoint > 0 ?
+		 viommu_state_add_endpoint_id(&v->st, vdev->name,
+					      (uint32_t)vdev->iommu_endpoint) :
+		 viommu_state_add_endpoint(&v->st, vdev->name);
 	struct viommu_endpoint *ep;
 
 	if (id < 0) {
-		pr_err("%s: no room behind the virtio-iommu (at most %d endpoints)",
-		       vdev->name, VIOMMU_MAX_ENDPOINTS - 1);
+		if (id == -ENOSPC)
+			pr_err("%s: no room behind the virtio-iommu (at most %d endpoints)",
+			       vdev->name, VIOMMU_MAX_ENDPOINTS - 1);
+		else
+			pr_err("%s: cannot be endpoint %d of the virtio-iommu: %s",
+			       vdev->name, vdev->iommu_endpoint, strerror(-id));
 		return id;
 	}
-	ep = &v->st.endpoints[id];
+	ep = viommu_endpoint_get(&v->st, (uint32_t)id);
 	vdev->dma.mem = v->vdev.dma.mem ? v->vdev.dma.mem : vdev->dma.mem;
 	vdev->dma.translate = viommu_translate;
 	vdev->dma.hold = viommu_hold;
@@ -408,6 +416,9 @@ int viommu_add_endpoint(struct viommu *v, struct virtio_dev *vdev)
 	vdev->dma.gate = viommu_gate;
 	vdev->dma.view = viommu_view;
 	vdev->dma.opaque = ep;
+	/* What PROBE tells the guest: messages there are not translated. */
+	vdev->dma.msi_base = VIOMMU_MSI_START;
+	vdev->dma.msi_size = VIOMMU_MSI_END - VIOMMU_MSI_START + 1;
 	vdev->iommu_endpoint = id;
 	vdev->host_features |= BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
 	return 0;

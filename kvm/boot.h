@@ -73,6 +73,12 @@ struct boot_setup {
 	const void *dtb;		/* SETUP_DTB, or NULL */
 	size_t dtb_size;
 	uint64_t acpi_rsdp;		/* boot_params.acpi_rsdp_addr, or 0 */
+	/*
+	 * An MMIO range the machine's description points the kernel at and
+	 * e820 must mark reserved (0 bytes: none): the PCI host's ECAM,
+	 * which Linux uses only where firmware reserved it.
+	 */
+	uint64_t reserved_gpa, reserved_size;
 	const void *rng_seed;	/* optional SETUP_RNG_SEED payload */
 	size_t rng_seed_size;
 };

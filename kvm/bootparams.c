@@ -176,6 +176,12 @@ int boot_params_build(struct guest_mem *mem, const struct kernel_image *k,
 	bp->hdr.setup_data = 0;
 	bp->e820_entries = boot_e820_build(mem, bp->e820_table,
 					   E820_MAX_ENTRIES_ZEROPAGE);
+	/* After the RAM: the kernel sorts the map before it reads it. */
+	if (setup->reserved_size &&
+	    bp->e820_entries < E820_MAX_ENTRIES_ZEROPAGE)
+		bp->e820_table[bp->e820_entries++] = (struct boot_e820_entry){
+			setup->reserved_gpa, setup->reserved_size,
+			E820_RESERVED };
 
 	err = cmdline_write(mem, bp, setup->cmdline);
 	if (err)

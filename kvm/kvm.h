@@ -27,18 +27,32 @@
 
 /*
  * Guest physical address map. RAM starts at 0; whatever does not fit below
- * the MMIO hole continues at 4 GiB. The hole holds the IO-APIC, the local
- * APICs, KVM's private pages and the virtio-mmio windows.
+ * the MMIO hole continues at 4 GiB. The hole holds the PCI host's BAR
+ * window, the virtio-mmio windows, the PCI host's ECAM, the IO-APIC, the
+ * local APICs and KVM's private pages, in that order.
  */
 #define MMIO_HOLE_START		0xc0000000ULL
+#define PCI_MMIO_GPA		0xc0000000ULL	/* BARs, placed by pci.c */
+#define PCI_MMIO_SIZE		0x10000000ULL
 #define DEVICE_MMIO_BASE	0xd0000000ULL	/* 4 KiB window per device */
 #define DEVICE_MMIO_SIZE	0x10000000ULL
+#define PCI_ECAM_GPA		0xe0000000ULL	/* bus 0 only: 1 MiB */
 #define KVM_IDENTITY_MAP_GPA	0xfeffc000ULL	/* one page, VMX only */
 #define KVM_TSS_GPA		0xfeffd000ULL	/* three pages, VMX only */
 #define IOAPIC_GPA		0xfec00000ULL
 #define IOAPIC_NR_PINS		24
 #define FIRST_DEVICE_IRQ	5	/* pins from here on: vm_alloc_device() */
 #define LAPIC_GPA		0xfee00000ULL
+/*
+ * Where a device's memory write is an interrupt message, not memory: the
+ * local APICs' MSI address range (Intel SDM vol. 3, 11.11.1). The first
+ * GSI past the IO-APIC's pins carries the MSI routes (kvm/irqroute.c).
+ */
+#define MSI_WINDOW_GPA		0xfee00000ULL
+#define MSI_WINDOW_SIZE		0x100000ULL
+#define FIRST_MSI_GSI		IOAPIC_NR_PINS
+/* A PCI function's endpoint ID behind the virtio-iommu: this + its BDF. */
+#define PCI_IOMMU_ENDPOINT_BASE	0x10000
 
 /* Legacy PC I/O ports iovm emulates in user space. */
 #define PORT_UART_COM1		0x3f8
@@ -108,6 +122,12 @@ bool io_bus_access(struct io_bus *bus, uint64_t addr, uint8_t *data,
 
 /* ---- the VM ---- */
 
+/* How a virtio device reaches the guest. */
+enum virtio_transport {
+	VIRTIO_TRANSPORT_MMIO,		/* a virtio-mmio window (the default) */
+	VIRTIO_TRANSPORT_PCI,		/* a virtio-pci function */
+};
+
 #define VM_MAX_DISKS		16
 #define DISK_SERIAL_MAX		20	/* virtio-blk GET_ID bytes */
 
@@ -117,6 +137,8 @@ struct disk_config {
 	char serial[DISK_SERIAL_MAX + 1];
 	bool read_only;
 	bool no_iommu;			/* iommu=off: outside the virtio-iommu */
+	enum virtio_transport transport;
+	bool transport_set;		/* transport= given: not the default */
 	int64_t test_bogus_sector;	/* test switch, see --test-bogus-iova */
 };
 
@@ -142,6 +164,10 @@ struct vm_config {
 	struct disk_config disks[VM_MAX_DISKS];
 	unsigned int nr_disks;
 	bool rng;			/* a virtio-rng device */
+	/* --virtio-transport: every virtio device's unless it says its own */
+	enum virtio_transport virtio_transport;
+	enum virtio_transport rng_transport, console_transport;
+	bool rng_transport_set, console_transport_set;
 	bool iommu;			/* --iommu: devices behind a virtio-iommu */
 	bool no_sandbox;		/* --no-sandbox: no seccomp filter */
 	unsigned int trace;		/* --trace: enum log_trace bits */
@@ -159,6 +185,7 @@ struct vcpu {
 
 struct uart;
 struct testdev;
+struct pci_host;
 
 /* What the test device shows a guest of one virtio-iommu endpoint. */
 #define VM_FAULTS_SHOWN		16
@@ -185,6 +212,19 @@ struct vm_device {
 
 #define VM_MAX_DEVICES		32
 
+/* MSI routes: GSI FIRST_MSI_GSI + i is msi[i] (kvm/irqroute.c). */
+#define VM_MAX_MSI_ROUTES	256
+
+struct vm_msi_routes {
+	pthread_mutex_t lock;
+	unsigned int nr;		/* GSIs handed out */
+	struct vm_msi_route {
+		bool valid;		/* a message to deliver */
+		uint64_t addr;
+		uint32_t data;
+	} msi[VM_MAX_MSI_ROUTES];
+};
+
 struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd;
@@ -196,9 +236,11 @@ struct vm {
 	struct io_bus mmio;
 	struct uart *uart;
 	struct testdev *testdev;
+	struct pci_host *pci;	/* the PCI host bridge, once a device wants it */
 	uint64_t next_mmio;	/* next free device window in the hole */
 	unsigned int next_irq;	/* next free IO-APIC pin for devices */
 	struct machine_desc machine; /* what the guest is told it has */
+	struct vm_msi_routes msi;
 	struct vm_device devices[VM_MAX_DEVICES];
 	unsigned int nr_devices;
 	/* Where console input goes: the UART, or a virtio-console. */
@@ -253,6 +295,17 @@ int vm_pause(struct vm *vm);
 int vm_resume(struct vm *vm);
 /* Called by a vCPU thread that saw vm->paused; returns when resumed. */
 void vm_vcpu_park(struct vm *vm);
+/* A GSI for MSI messages, its route empty until vm_msi_route(). */
+int vm_msi_gsi_alloc(struct vm *vm, unsigned int *gsi);
+/*
+ * Route @gsi to the MSI message (@addr, @data), or to nothing (!@valid);
+ * KVM sees the change when this returns (once KVM exists).
+ */
+int vm_msi_route(struct vm *vm, unsigned int gsi, bool valid, uint64_t addr,
+		 uint32_t data);
+/* The routing table KVM gets: its entries in @e, the count (may be > @max). */
+size_t vm_irq_routes_build(const struct vm_msi_routes *r,
+			   struct kvm_irq_routing_entry *e, size_t max);
 /* Reserve a 4 KiB MMIO window and an IO-APIC pin for a new device. */
 int vm_alloc_device(struct vm *vm, uint64_t *mmio_base, unsigned int *irq);
 double vm_elapsed_ms(const struct vm *vm);

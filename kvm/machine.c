@@ -11,8 +11,6 @@
 #include "kvm.h"
 #include "machine.h"
 
-#define ECAM_BUS_SIZE	(1ULL << 20)	/* 32 devices x 8 functions x 4 KiB */
-
 /* [base, base + size) is not empty and does not wrap past 2^64. */
 static bool window_ok(uint64_t base, uint64_t size)
 {
@@ -118,9 +116,9 @@ static int check_pci(const struct machine_desc *m, bool have_iommu)
 
 	if (!p->present)
 		return 0;
-	if (p->bus_start > p->bus_end || p->ecam_base % ECAM_BUS_SIZE)
+	if (p->bus_start > p->bus_end || p->ecam_base % MACHINE_ECAM_BUS_SIZE)
 		return -EINVAL;
-	ecam_size = pci_nr_buses(p) * ECAM_BUS_SIZE;
+	ecam_size = pci_nr_buses(p) * MACHINE_ECAM_BUS_SIZE;
 	if (!window_ok(p->ecam_base, ecam_size) ||
 	    !window_ok(p->mmio_base, p->mmio_size) ||
 	    p->mmio_base + (p->mmio_size - 1) > UINT32_MAX)

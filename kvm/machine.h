@@ -33,16 +33,19 @@ struct machine_dev {
 };
 
 /*
- * A PCI host bridge with an ECAM window. Nothing creates one yet: it is
- * here so that virtio-pci only has to fill it in. ACPI describes it with
- * MCFG and, behind the virtio-iommu, a VIOT PCI-range node; the x86 device
- * tree has no way to describe it to Linux (see DESIGN.md).
+ * A PCI host bridge with an ECAM window (kvm/pci.c fills it in when the
+ * first PCI device is created). ACPI describes it with MCFG, a PNP0A08
+ * host bridge in the DSDT and, behind the virtio-iommu, a VIOT PCI-range
+ * node; the x86 device tree has no way to describe it to Linux (see
+ * DESIGN.md).
  */
+#define MACHINE_ECAM_BUS_SIZE	(1ULL << 20)	/* 32 devices x 8 functions x 4 KiB */
+
 struct machine_pci_host {
 	bool present;
 	uint16_t segment;
 	uint8_t bus_start, bus_end;
-	uint64_t ecam_base;		/* 1 MiB per bus, from bus_start */
+	uint64_t ecam_base;		/* MACHINE_ECAM_BUS_SIZE a bus, from bus_start */
 	uint64_t mmio_base, mmio_size;	/* 32-bit memory window */
 	uint64_t mmio64_base, mmio64_size; /* 64-bit memory window, or 0 */
 	uint32_t io_base, io_size;	/* I/O port window, or 0 */

@@ -18,16 +18,20 @@
 #include "boot.h"
 #include "cpuid.h"
 #include "kvm.h"
+#include "pci.h"
 #include "vcpu.h"
 
 /*
- * How the guest reboots (the i8042 reset port), no PCI probing (there is
- * no host bridge), one legacy UART (COM1 is the only one; the others
- * would only be probed), and i8042 options that keep a kernel with that
- * driver from waiting on a keyboard controller iovm does not have.
+ * How the guest reboots (the i8042 reset port), one legacy UART (COM1 is
+ * the only one; the others would only be probed), and i8042 options that
+ * keep a kernel with that driver from waiting on a keyboard controller
+ * iovm does not have. Without a PCI device there is no host bridge:
+ * pci=off saves the kernel probing for one.
  */
 #define DEFAULT_CMDLINE \
-	"reboot=k pci=off 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
+	"reboot=k 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
+#define NO_PCI_CMDLINE		"pci=off"
+
 
 /* xAPIC IDs and CPUID's 8-bit logical processor count. */
 #define IOVM_MAX_VCPUS		255
@@ -197,17 +201,19 @@ static int vm_init_devices(struct vm *vm)
 	return 0;
 }
 
-static char *vm_cmdline(const struct vm_config *cfg)
+static char *vm_cmdline(const struct vm *vm)
 {
+	const struct vm_config *cfg = vm->cfg;
 	const char *console = cfg->console == CONSOLE_VIRTIO ?
 			      "console=hvc0" : "console=ttyS0";
 	const char *params = cfg->params ? cfg->params : "";
-	size_t len = strlen(console) + strlen(DEFAULT_CMDLINE) +
+	const char *pci = vm->pci ? "" : " " NO_PCI_CMDLINE;
+	size_t len = strlen(console) + strlen(DEFAULT_CMDLINE) + strlen(pci) +
 		     strlen(params) + 3;
 	char *s = malloc(len);
 
 	if (s)
-		snprintf(s, len, "%s %s%s%s", console, DEFAULT_CMDLINE,
+		snprintf(s, len, "%s %s%s%s%s", console, DEFAULT_CMDLINE, pci,
 			 *params ? " " : "", params);
 	return s;
 }
@@ -231,12 +237,17 @@ static int vm_load_guest(struct vm *vm, struct kernel_image *k)
 			return err;
 	}
 
-	cmdline = vm_cmdline(cfg);
+	cmdline = vm_cmdline(vm);
 	if (!cmdline)
 		return -ENOMEM;
 	err = vm_describe(vm, &setup);
 	if (err)
 		goto out;
+	if (vm->machine.pci.present) {
+		setup.reserved_gpa = vm->machine.pci.ecam_base;
+		setup.reserved_size = MACHINE_ECAM_BUS_SIZE *
+			(vm->machine.pci.bus_end - vm->machine.pci.bus_start + 1u);
+	}
 	setup.cmdline = cmdline;
 	/* Early entropy for the guest, as a boot loader with a TPM would. */
 	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed)) {
@@ -313,6 +324,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	vm->exit_efd = eventfd(0, EFD_CLOEXEC);
 	pthread_mutex_init(&vm->park_lock, NULL);
 	pthread_cond_init(&vm->park_cond, NULL);
+	pthread_mutex_init(&vm->msi.lock, NULL);
 	*out = vm;
 	if (vm->exit_efd < 0)
 		return -errno;
@@ -474,6 +486,7 @@ void vm_destroy(struct vm *vm)
 	free(vm->vcpus);
 	uart_exit(vm);
 	testdev_exit(vm);
+	pci_host_destroy(vm->pci);
 	control_close(vm);
 	guest_mem_free(&vm->mem);
 	if (vm->vm_fd >= 0)

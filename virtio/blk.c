@@ -560,8 +560,9 @@ int blk_create(struct vm *vm, const struct disk_config *disk)
 	b->vdev.priv = b;
 	b->vdev.iommu_endpoint = -1;
 	b->vdev.want_iommu = vm->cfg->iommu && !disk->no_iommu;
+	b->vdev.transport = disk->transport;
 
-	err = virtio_mmio_init(vm, &b->vdev);
+	err = virtio_dev_init(vm, &b->vdev);
 	if (!err)
 		err = io_loop_add(b->vdev.loop, b->aio_efd, blk_on_completion, b);
 	return err;

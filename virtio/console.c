@@ -151,9 +151,10 @@ int console_create(struct vm *vm)
 	c->vdev.priv = c;
 	c->vdev.iommu_endpoint = -1;
 	c->vdev.want_iommu = vm->cfg->iommu;
+	c->vdev.transport = vm->cfg->console_transport;
 
 	vm->console_in = console_input;
 	vm->console_in_opaque = c;
 	vm->console_space_fd = c->space_fd;
-	return virtio_mmio_init(vm, &c->vdev);
+	return virtio_dev_init(vm, &c->vdev);
 }

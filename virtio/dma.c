@@ -14,6 +14,9 @@ void dma_space_identity(struct dma_space *s, const struct guest_mem *mem)
 	s->gate = NULL;
 	s->view = NULL;
 	s->opaque = NULL;
+	s->msi_base = MSI_WINDOW_GPA;
+	s->msi_size = MSI_WINDOW_SIZE;
+	s->bus_master = NULL;
 }
 
 bool dma_view_take(const struct dma_space *s, uint64_t addr, uint64_t len,
@@ -65,6 +68,9 @@ static int dma_piece(const struct dma_space *s, uint64_t addr, uint64_t len,
 	int err;
 
 	if (addr + len - 1 < addr)
+		return -EFAULT;
+	/* Bus mastering off: nothing leaves the device, nothing faults. */
+	if (!dma_enabled(s))
 		return -EFAULT;
 	if (s->translate) {
 		err = s->translate(s->opaque, addr, len, dir, &gpa, contig);

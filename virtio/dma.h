@@ -79,7 +79,38 @@ struct dma_space {
 	dma_gate_fn gate;
 	dma_view_fn view;		/* NULL: no views through translate */
 	void *opaque;
+	/*
+	 * Where a write of the device is an interrupt message, not memory:
+	 * [msi_base, msi_base + msi_size) of the device's addresses. With
+	 * identity, the platform's MSI window; behind the virtio-iommu, the
+	 * region its PROBE reserves for MSIs (RESV_MEM, MSI), which it does
+	 * not translate. A message anywhere else is a DMA write like any
+	 * other (msix.c). 0 bytes: no window.
+	 */
+	uint64_t msi_base, msi_size;
+	/*
+	 * A PCI function's Bus Master Enable (__atomic_*): while it is
+	 * clear the device reaches no memory, through the accessor or
+	 * through a view (a view is a translation, kept across the switch;
+	 * its user checks dma_enabled() at each access). NULL: always
+	 * enabled (virtio-mmio).
+	 */
+	const bool *bus_master;
 };
+
+/* The access [addr, addr + len) lies in the space's MSI window. */
+static inline bool dma_is_msi(const struct dma_space *s, uint64_t addr,
+			      uint64_t len)
+{
+	return s->msi_size && len && len <= s->msi_size &&
+	       addr >= s->msi_base && addr - s->msi_base <= s->msi_size - len;
+}
+
+/* May the device reach memory now (Bus Master Enable)? */
+static inline bool dma_enabled(const struct dma_space *s)
+{
+	return !s->bus_master || __atomic_load_n(s->bus_master, __ATOMIC_ACQUIRE);
+}
 
 /*
  * A host view of a range, good for accesses in the directions of @dirs
@@ -147,6 +178,7 @@ static inline void dma_gate(const struct dma_space *s)
 		s->gate(s->opaque);
 }
 
+/* Device address = guest-physical; the platform's MSI window. */
 void dma_space_identity(struct dma_space *s, const struct guest_mem *mem);
 
 /*

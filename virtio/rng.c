@@ -88,5 +88,6 @@ int rng_create(struct vm *vm)
 	r->vdev.priv = r;
 	r->vdev.iommu_endpoint = -1;
 	r->vdev.want_iommu = vm->cfg->iommu;
-	return virtio_mmio_init(vm, &r->vdev);
+	r->vdev.transport = vm->cfg->rng_transport;
+	return virtio_dev_init(vm, &r->vdev);
 }

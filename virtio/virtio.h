@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * virtio/: the virtio-mmio transport (version 2 only), split virtqueues,
- * the DMA accessor, and the devices built on them.
+ * virtio/: the virtio-mmio (version 2) and virtio-pci (modern) transports,
+ * split virtqueues, the DMA accessor, and the devices built on them.
  *
- * A device supplies a struct virtio_dev_ops; the transport owns the
- * register file, feature negotiation, the status state machine, queue
- * set-up, ioeventfd notifications and the level interrupt (irqfd with
- * resample). Each device runs its queues on its own thread (an io_loop),
- * never on a vCPU thread.
+ * A device supplies a struct virtio_dev_ops; the core (core.c) owns
+ * feature negotiation, the status state machine, queue set-up and
+ * ioeventfd notifications, and the transport it sits on (vdev->transport)
+ * owns the register file and the interrupt: a level IO-APIC line (irqfd
+ * with resample) for virtio-mmio, MSI-X messages for virtio-pci. Each
+ * device runs its queues on its own thread (an io_loop), never on a vCPU
+ * thread.
  */
 #ifndef IOVM_VIRTIO_H
 #define IOVM_VIRTIO_H
@@ -69,9 +71,11 @@
 
 #define VIRTIO_MMIO_MAGIC_VALUE		0x74726976	/* "virt" */
 
-/* InterruptStatus bits */
-#define VIRTIO_MMIO_INT_VRING	1
-#define VIRTIO_MMIO_INT_CONFIG	2
+/* Interrupt status bits, the same on both transports */
+#define VIRTIO_ISR_VRING	1
+#define VIRTIO_ISR_CONFIG	2
+#define VIRTIO_MMIO_INT_VRING	VIRTIO_ISR_VRING
+#define VIRTIO_MMIO_INT_CONFIG	VIRTIO_ISR_CONFIG
 
 #define VIRTIO_MAX_QUEUES	4
 
@@ -90,9 +94,10 @@ int io_loop_start(struct io_loop *l);
 void io_loop_stop(struct io_loop *l);
 void io_loop_destroy(struct io_loop *l);
 
-/* ---- the transport ---- */
+/* ---- the device and its transport ---- */
 
 struct virtio_dev;
+struct virtio_pci;
 
 struct virtio_dev_ops {
 	/* Queue @q was notified (lock held): on the device thread, or on
@@ -132,13 +137,17 @@ struct virtio_dev {
 
 	/* Transport state */
 	struct vm *vm;
+	enum virtio_transport transport;	/* set before virtio_dev_init() */
 	struct dma_space dma;		/* how this device sees memory */
-	uint64_t mmio_base;
-	unsigned int irq;
-	int irq_fd, resample_fd;
 	int notify_fd[VIRTIO_MAX_QUEUES];
 	uint32_t features_sel, driver_features_sel, queue_sel;
 	struct io_loop *loop;
+	/* virtio-mmio: the window and its level interrupt */
+	uint64_t mmio_base;
+	unsigned int irq;
+	int irq_fd, resample_fd;
+	/* virtio-pci: the PCI function (virtio/pci.c) */
+	struct virtio_pci *pci;
 	int iommu_endpoint;		/* -1: not behind the virtio-iommu */
 	bool want_iommu;		/* put me behind the virtio-iommu */
 	/*
@@ -151,23 +160,29 @@ struct virtio_dev {
 };
 
 /*
- * Wire @vdev (its fields from name to ops filled in) to the VM: an MMIO
- * window, an IO-APIC pin, ioeventfds, irqfd, a device-tree node, a thread.
+ * Wire @vdev (its fields from name to ops filled in, and its transport) to
+ * the VM: its registers, interrupt, ioeventfds, its entry in the machine
+ * model, a thread. virtio-mmio: a 4 KiB window and an IO-APIC pin;
+ * virtio-pci: a function on the PCI host with MSI-X.
  */
+int virtio_dev_init(struct vm *vm, struct virtio_dev *vdev);
 int virtio_mmio_init(struct vm *vm, struct virtio_dev *vdev);
-/* Once KVM exists: connect the eventfds to the VM and start the thread. */
-int virtio_mmio_start(struct virtio_dev *vdev);
+int virtio_pci_init(struct vm *vm, struct virtio_dev *vdev);
 /*
- * Start the device thread without KVM (benchmarks, tests): notifications
- * come from QueueNotify writes through virtio_mmio_access(), and the
- * interrupt is vdev->irq_fd, an eventfd the caller can poll.
+ * Start the device thread of a virtio-mmio device without KVM (benchmarks,
+ * tests): notifications come from QueueNotify writes through
+ * virtio_mmio_access(), and the interrupt is vdev->irq_fd, an eventfd the
+ * caller can poll.
  */
 int virtio_mmio_start_detached(struct virtio_dev *vdev);
-void virtio_mmio_exit(struct virtio_dev *vdev);
 /* The register file, as the MMIO bus calls it (exposed for tests). */
 void virtio_mmio_access(void *opaque, uint64_t off, uint8_t *data,
 			uint32_t len, bool is_write);
-/* Raise the interrupt for used buffers (or a config change). */
+/*
+ * Raise the interrupt for @reason: VIRTIO_ISR_CONFIG for a configuration
+ * change (used buffers go through virtio_notify_used(), which knows the
+ * queue).
+ */
 void virtio_interrupt(struct virtio_dev *vdev, uint32_t reason);
 /* The device cannot go on: tell the driver (DEVICE_NEEDS_RESET). */
 void virtio_needs_reset(struct virtio_dev *vdev, const char *why);

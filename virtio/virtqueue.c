@@ -102,6 +102,9 @@ static uint8_t *ring_host(const struct virtqueue *vq, enum vq_ring r,
 	if (!(v->dv.dirs & dir) || off > v->len || len > v->len - off ||
 	    v->base != ring_base(vq, r))
 		return NULL;
+	/* Bus mastering off: the accessor refuses what a view would allow. */
+	if (!dma_enabled(vq->dma))
+		return NULL;
 	host = dma_view_host(&v->dv);
 	return host ? host + off : NULL;
 }

@@ -103,18 +103,22 @@ check_acpi() {
 		fail "the kernel did not take its CPUs and IO-APIC from the MADT"
 	fi
 
-	mmio=0 bound=0
+	mmio=0 bound=0 pci=0
 	for d in /sys/bus/platform/devices/LNRO0005:*; do
 		[ -e "$d" ] || continue
 		mmio=$((mmio + 1))
 		[ "$(basename "$(readlink "$d/driver")")" = virtio-mmio ] &&
 			bound=$((bound + 1))
 	done
+	# virtio-pci functions (transport=pci): pci.sh looks at them closer.
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor" 2>/dev/null)" = 0x1af4 ] && pci=$((pci + 1))
+	done
 	virtio=$(ls /sys/bus/virtio/devices | wc -l)
-	if [ "$bound" = "$mmio" ] && [ "$virtio" = "$mmio" ]; then
-		pass "$mmio LNRO0005 devices in the DSDT, each bound to virtio-mmio: $virtio virtio devices"
+	if [ "$bound" = "$mmio" ] && [ "$virtio" = $((mmio + pci)) ]; then
+		pass "$mmio LNRO0005 devices in the DSDT, each bound to virtio-mmio, and $pci virtio-pci functions: $virtio virtio devices"
 	else
-		fail "$mmio LNRO0005 devices, $bound bound to virtio-mmio, $virtio virtio devices"
+		fail "$mmio LNRO0005 devices, $bound bound to virtio-mmio, $pci virtio-pci functions, $virtio virtio devices"
 	fi
 
 	iommu=$(grep -l -x 0x0017 /sys/bus/virtio/devices/*/device 2>/dev/null | wc -l)

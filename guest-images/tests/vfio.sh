@@ -103,9 +103,11 @@ esac
 echo "$console_level" > /proc/sys/kernel/printk
 
 # A hostile device user must not have hurt the guest kernel either.
-if dmesg | grep -q -e 'BUG:' -e 'Oops' -e 'WARNING:' -e 'Call Trace'; then
+# (A WARN() prints 'WARNING: CPU: N PID: ...'; distribution kernels also
+# print advisories such as 'Speculative Return Stack Overflow: WARNING:'.)
+if dmesg | grep -q -e 'BUG:' -e 'Oops' -e 'WARNING: CPU' -e 'Call Trace'; then
 	fail "the guest kernel logged a BUG/Oops/WARNING:"
-	dmesg | grep -A 12 -e 'BUG:' -e 'Oops' -e 'WARNING:' | head -n 40
+	dmesg | grep -A 12 -e 'BUG:' -e 'Oops' -e 'WARNING: CPU' | head -n 40
 else
 	pass "the guest kernel logged no BUG, Oops or WARNING"
 fi

@@ -1,9 +1,11 @@
 #!/bin/sh
 # The VIOT iovm wrote (ACPI 6.5, 5.2.32), as the guest reads it, against
 # what its kernel made of it: the virtio-iommu node names the virtio-mmio
-# device the virtio-iommu driver bound, and each MMIO endpoint names a
+# device the virtio-iommu driver bound, each MMIO endpoint names a
 # virtio-mmio device (by its window's base, as Linux's drivers/acpi/viot.c
-# matches them) that sits in an IOMMU group. Prints the table node by node.
+# matches them) that sits in an IOMMU group, and a PCI range gives each
+# function in it the endpoint ID its requester ID says (those iovm put
+# behind the IOMMU sit in a group). Prints the table node by node.
 failed=0
 pass() { echo "ok - $*"; }
 fail() { echo "not ok - $*"; failed=1; }
@@ -21,6 +23,27 @@ hex64() { printf '0x%x' "$((0x$(od -An -tx8 -j "$1" -N8 "$viot" | tr -d ' ')))";
 device_at() {
 	grep -E "^ *0*${1#0x}-[0-9a-f]+ : LNRO0005:" /proc/iomem |
 		sed 's/.* : //' | head -n 1
+}
+
+# pci_range SEGMENT FIRST LAST START: each PCI function in the range, with
+# the endpoint ID the range gives it, and its IOMMU group if it has one
+# (a function iovm left outside the IOMMU, iommu=off, has none).
+pci_range() {
+	for d in /sys/bus/pci/devices/*; do
+		[ -e "$d" ] || continue
+		name=$(basename "$d")
+		s=$((0x${name%%:*}))
+		rest=${name#*:}
+		devfn=${rest#*:}
+		bdf=$(( (0x${rest%%:*} << 8) | (0x${devfn%.*} << 3) | ${devfn#*.} ))
+		[ "$s" -eq "$1" ] && [ "$bdf" -ge "$2" ] && [ "$bdf" -le "$3" ] || continue
+		group=$(basename "$(readlink "$d/iommu_group" 2>/dev/null)")
+		echo "iovm-guest: VIOT PCI endpoint $(($4 + bdf - $2)): $name, IOMMU group ${group:-none}"
+		if [ -n "$group" ]; then
+			endpoints=$((endpoints + 1))
+			pass "PCI endpoint $(($4 + bdf - $2)) ($name) in IOMMU group $group, type $(cat /sys/kernel/iommu_groups/"$group"/type)"
+		fi
+	done
 }
 
 count=$(u16 36)
@@ -57,7 +80,12 @@ while [ "$i" -lt "$count" ]; do
 		fi
 		;;
 	1)
-		echo "iovm-guest: VIOT node at $off: PCI range, endpoints from $(u32 $((off + 4)))"
+		start=$(u32 $((off + 4)))
+		seg=$(u16 $((off + 8)))
+		first=$(u16 $((off + 12)))
+		last=$(u16 $((off + 14)))
+		echo "iovm-guest: VIOT node at $off: PCI range, segment $seg, BDF $(printf '%04x-%04x' "$first" "$last"), endpoints from $start, behind node $(u16 $((off + 16)))"
+		pci_range "$seg" "$first" "$last" "$start"
 		;;
 	*)
 		fail "VIOT node at $off: unknown type $type"
@@ -70,5 +98,5 @@ while [ "$i" -lt "$count" ]; do
 	off=$((off + len))
 	i=$((i + 1))
 done
-[ "$endpoints" -gt 0 ] || fail "the VIOT has no MMIO endpoint"
+[ "$endpoints" -gt 0 ] || fail "the VIOT has no endpoint in an IOMMU group"
 exit $failed

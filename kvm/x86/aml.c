@@ -29,8 +29,19 @@
 #define RES_IO			0x47	/* small, 7 bytes of data */
 #define RES_END_TAG		0x79	/* small, 1 byte: a checksum */
 #define RES_MEMORY32_FIXED	0x86	/* large */
+#define RES_DWORD_ADDRESS	0x87	/* large */
+#define RES_WORD_ADDRESS	0x88	/* large */
 #define RES_EXT_INTERRUPT	0x89	/* large */
+#define RES_QWORD_ADDRESS	0x8a	/* large */
 #define RES_IRQ_CONSUMER	(1 << 0)
+
+/* Address space descriptors: resource type, general and specific flags. */
+#define RES_SPACE_MEMORY	0
+#define RES_SPACE_IO		1
+#define RES_SPACE_BUS		2
+#define RES_MIN_MAX_FIXED	((1 << 3) | (1 << 2))	/* _MAF, _MIF */
+#define RES_IO_ENTIRE_RANGE	3			/* _RNG */
+#define RES_MEM_READ_WRITE	1			/* _RW; _MEM 0: non-cacheable */
 
 void aml_init(struct aml *a, void *buf, size_t cap)
 {
@@ -355,4 +366,54 @@ void aml_interrupt(struct aml *a, uint32_t gsi, unsigned int flags)
 				    AML_IRQ_SHARED))));
 	put8(a, 1);
 	put_le(a, gsi, 4);
+}
+
+/*
+ * A producer's address space descriptor of @width bytes a field: header,
+ * then granularity, minimum, maximum, translation offset and length.
+ */
+static void address_space(struct aml *a, uint8_t tag, unsigned int width,
+			  uint8_t type, uint8_t type_flags, uint64_t min,
+			  uint64_t max)
+{
+	uint64_t len = max - min + 1;
+
+	if (max < min || (width < 8 && len > (1ULL << (8 * width)) - 1) ||
+	    (width == 8 && len == 0)) {
+		fail(a, -EINVAL);
+		return;
+	}
+	put8(a, tag);
+	put_le(a, 3 + 5 * width, 2);	/* bytes after the length field */
+	put8(a, type);
+	put8(a, RES_MIN_MAX_FIXED);	/* producer, positive decode */
+	put8(a, type_flags);
+	put_le(a, 0, width);		/* granularity */
+	put_le(a, min, width);
+	put_le(a, max, width);
+	put_le(a, 0, width);		/* translation offset */
+	put_le(a, len, width);
+}
+
+void aml_word_bus_number(struct aml *a, uint16_t min, uint16_t max)
+{
+	address_space(a, RES_WORD_ADDRESS, 2, RES_SPACE_BUS, 0, min, max);
+}
+
+void aml_word_io(struct aml *a, uint16_t min, uint16_t max)
+{
+	address_space(a, RES_WORD_ADDRESS, 2, RES_SPACE_IO,
+		      RES_IO_ENTIRE_RANGE, min, max);
+}
+
+void aml_dword_memory(struct aml *a, uint32_t min, uint32_t max)
+{
+	address_space(a, RES_DWORD_ADDRESS, 4, RES_SPACE_MEMORY,
+		      RES_MEM_READ_WRITE, min, max);
+}
+
+void aml_qword_memory(struct aml *a, uint64_t min, uint64_t max)
+{
+	address_space(a, RES_QWORD_ADDRESS, 8, RES_SPACE_MEMORY,
+		      RES_MEM_READ_WRITE, min, max);
 }

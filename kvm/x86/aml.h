@@ -70,6 +70,22 @@ void aml_memory32_fixed(struct aml *a, uint32_t base, uint32_t len,
 void aml_io(struct aml *a, uint16_t min, uint16_t max, uint8_t align,
 	    uint8_t len);
 
+/*
+ * What a bridge forwards (ACPI 6.5, 6.4.3.5): address space descriptors
+ * for ResourceProducer, MinFixed, MaxFixed, PosDecode, granularity 0, no
+ * translation, the length max - min + 1. -EINVAL when max < min or the
+ * length does not fit.
+ *
+ *   WordBusNumber (..., 0, min, max, 0, len)
+ *   WordIO (..., EntireRange, 0, min, max, 0, len)
+ *   DWordMemory (..., NonCacheable, ReadWrite, 0, min, max, 0, len)
+ *   QWordMemory (the same, 64-bit)
+ */
+void aml_word_bus_number(struct aml *a, uint16_t min, uint16_t max);
+void aml_word_io(struct aml *a, uint16_t min, uint16_t max);
+void aml_dword_memory(struct aml *a, uint32_t min, uint32_t max);
+void aml_qword_memory(struct aml *a, uint64_t min, uint64_t max);
+
 /* Interrupt (ResourceConsumer, trigger, polarity, sharing) { gsi } */
 #define AML_IRQ_EDGE		(1 << 1)	/* else level-triggered */
 #define AML_IRQ_ACTIVE_LOW	(1 << 2)	/* else active high */

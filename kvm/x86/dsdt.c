@@ -28,16 +28,44 @@
  *         Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive) { gsi }
  *       })
  *     }
+ *     Device (PCI0) {                    the PCI host bridge, if any;
+ *       Name (_HID, EisaId ("PNP0A08"))  Linux's pci_root (ECAM from the
+ *       Name (_CID, EisaId ("PNP0A03"))  MCFG)
+ *       Name (_SEG, segment)
+ *       Name (_BBN, first bus)
+ *       Name (_UID, Zero)
+ *       Name (_CRS, ResourceTemplate () {
+ *         WordBusNumber (ResourceProducer, ..., first bus, last bus, ...)
+ *         IO (Decode16, 0x0CF8, 0x0CF8, 0x01, 0x08)   its config ports
+ *         WordIO (...)                 an I/O window, if it has one
+ *         DWordMemory (...)            the BAR window
+ *         QWordMemory (...)            a 64-bit window, if it has one
+ *       })
+ *     }
+ *     Device (MRES) {                    what the PCI Firmware spec (4.1.2)
+ *       Name (_HID, EisaId ("PNP0C02"))  asks of ECAM: reserved as a
+ *       Name (_UID, Zero)                motherboard resource
+ *       Name (_CRS, ResourceTemplate () {
+ *         Memory32Fixed (ReadOnly, ECAM base, 1 MiB a bus)
+ *       })
+ *     }
  *   }
  *
  * nn is the device's index in the model, in hex; _UID counts the devices
  * of one _HID. Interrupts are IO-APIC pins, level-triggered and active
  * high, as the devices drive them and as the device tree says too.
  * _CCA: the devices' DMA is cache-coherent (x86 assumes so anyway).
+ *
+ * The host bridge has no _PRT: its functions have no INTx pin (interrupt
+ * pin 0) and interrupt by MSI-X only, and Linux asks for a routing entry
+ * only for a function with a pin (acpi_pci_irq_enable()). No _OSC
+ * either: Linux then keeps the PCIe native services off, which a bus of
+ * conventional functions has no use for.
  */
 #include <errno.h>
 #include <stdio.h>
 
+#include "../pci.h"
 #include "acpi.h"
 
 #define IRQ_LEVEL_HIGH		0	/* AML_IRQ_* flags: level, high, exclusive */
@@ -90,6 +118,61 @@ static int add_device(const struct machine_dev *d, unsigned int index,
 	return 0;
 }
 
+static void add_pci_root(const struct machine_pci_host *p, struct aml *a)
+{
+	size_t dev, crs;
+
+	dev = aml_device(a, "PCI0");
+	aml_name(a, "_HID");
+	aml_eisaid(a, "PNP0A08");
+	aml_name(a, "_CID");
+	aml_eisaid(a, "PNP0A03");
+	aml_name(a, "_SEG");
+	aml_integer(a, p->segment);
+	aml_name(a, "_BBN");
+	aml_integer(a, p->bus_start);
+	aml_name(a, "_UID");
+	aml_integer(a, 0);
+	aml_name(a, "_CRS");
+	crs = aml_resource_template(a);
+	aml_word_bus_number(a, p->bus_start, p->bus_end);
+	aml_io(a, PCI_CF8_PORT, PCI_CF8_PORT, 1, PCI_CF8_PORTS);
+	if (p->io_size)
+		aml_word_io(a, (uint16_t)p->io_base,
+			    (uint16_t)(p->io_base + p->io_size - 1));
+	aml_dword_memory(a, (uint32_t)p->mmio_base,
+			 (uint32_t)(p->mmio_base + p->mmio_size - 1));
+	if (p->mmio64_size)
+		aml_qword_memory(a, p->mmio64_base,
+				 p->mmio64_base + p->mmio64_size - 1);
+	aml_resource_template_end(a, crs);
+	aml_block_end(a, dev);
+}
+
+/* The model (machine_validate()) keeps the windows below 4 GiB where 32
+ * bits must hold them, except the ECAM, which Memory32Fixed needs there. */
+static int add_pci_host(const struct machine_pci_host *p, struct aml *a)
+{
+	uint64_t ecam_size = MACHINE_ECAM_BUS_SIZE *
+			     ((unsigned int)p->bus_end - p->bus_start + 1);
+	size_t dev, crs;
+
+	if (p->ecam_base > UINT32_MAX || ecam_size - 1 > UINT32_MAX - p->ecam_base)
+		return -ERANGE;
+	add_pci_root(p, a);
+	dev = aml_device(a, "MRES");
+	aml_name(a, "_HID");
+	aml_eisaid(a, "PNP0C02");
+	aml_name(a, "_UID");
+	aml_integer(a, 0);
+	aml_name(a, "_CRS");
+	crs = aml_resource_template(a);
+	aml_memory32_fixed(a, (uint32_t)p->ecam_base, (uint32_t)ecam_size, false);
+	aml_resource_template_end(a, crs);
+	aml_block_end(a, dev);
+	return 0;
+}
+
 int acpi_dsdt_aml(const struct machine_desc *m, struct aml *a)
 {
 	unsigned int i, uid[2] = { 0, 0 };
@@ -115,11 +198,11 @@ int acpi_dsdt_aml(const struct machine_desc *m, struct aml *a)
 		if (err)
 			return err;
 	}
-	/*
-	 * A PCI host in the model is described by MCFG and VIOT only, for
-	 * now: its host bridge device (PNP0A08 with _CRS windows and _PRT)
-	 * belongs here, and comes with the virtio-pci transport.
-	 */
+	if (m->pci.present) {
+		err = add_pci_host(&m->pci, a);
+		if (err)
+			return err;
+	}
 	aml_block_end(a, sb);
 	return a->err;
 }

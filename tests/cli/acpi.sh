@@ -5,10 +5,15 @@
 # a local APIC per vCPU, the DSDT a LNRO0005 device per virtio-mmio device
 # with its window and pin, and the VIOT exactly one MMIO endpoint per
 # device the command line put behind the virtio-iommu, with the endpoint
-# ID and base iovm gave it. Where each device went is read from iovm's
-# --debug lines; which devices must be behind the IOMMU, from the command
-# line. Runs anywhere: the tables are written before KVM is opened, and
-# pointing IOVM_KVM_DEVICE at nothing stops iovm right after.
+# ID and base iovm gave it. With devices on virtio-pci: a PNP0A08 host
+# bridge in the DSDT with the bus range, the 0xCF8 ports and the BAR
+# window that hold each function's BARs, the ECAM in the MCFG and reserved
+# by a PNP0C02 device, and behind the IOMMU a VIOT PCI range whose
+# endpoint IDs are those iovm gave the functions (base + requester ID).
+# Where each device went is read from iovm's --debug lines; which devices
+# must be behind the IOMMU, from the command line. Runs anywhere: the
+# tables are written before KVM is opened, and pointing IOVM_KVM_DEVICE at
+# nothing stops iovm right after.
 #
 # usage: tests/cli/acpi.sh ./iovm
 set -uo pipefail
@@ -89,6 +94,7 @@ viot_nodes() {
 		case ${b[off]} in
 		04) echo "iommu $(le "${b[@]:off+8:8}")" ;;
 		02) echo "endpoint $(($(le "${b[@]:off+4:4}"))) $(le "${b[@]:off+8:8}")" ;;
+		01) echo "pci-range $(($(le "${b[@]:off+4:4}"))) $(le "${b[@]:off+12:2}") $(le "${b[@]:off+14:2}")" ;;
 		*) echo "node-type-${b[off]}" ;;
 		esac
 		off=$((off + 16#${b[off+3]}${b[off+2]}))
@@ -155,7 +161,7 @@ check() {
 		n=$((n + 1))
 	done
 	if [ "$(grep -c '^endpoint ' <<< "$nodes")" -eq "$n" ] &&
-	   [ "$(wc -l <<< "$nodes")" -eq $((n + 1)) ]; then
+	   [ "$(grep -vc '^pci-range ' <<< "$nodes")" -eq $((n + 1)) ]; then
 		ok "$name: VIOT: the virtio-iommu at its base and one endpoint each for ${behind[*]}, nothing else"
 		echo "$nodes" | sed 's/^/#   /'
 	else
@@ -191,6 +197,87 @@ if dump disks -c 8 --iommu -d "$TMP/a.img" -d "$TMP/b.img,ro" \
 	check disks 8 blk0 blk1 blk2 blk3 console
 else
 	not_ok "disks: no dump: $(cat "$TMP/disks.log")"
+fi
+
+# The virtio-pci functions iovm made: "NAME SLOT BAR0 ENDPOINT" per line.
+pci_devices() {
+	sed -n 's/.*debug: \([a-z0-9]*\): virtio-pci at 00:\([0-9a-f]*\)\.0, BAR0 \(0x[0-9a-f]*\), IOMMU endpoint \(-\{0,1\}[0-9]*\)$/\1 \2 \3 \4/p' \
+		"$TMP/$1.log"
+}
+
+# check_pci NAME BEHIND...: the host bridge, MCFG, and (BEHIND, the PCI
+# devices the command line put behind the IOMMU) the VIOT's PCI range.
+check_pci() {
+	local name=$1; shift
+	local behind=("$@") dsl=$TMP/$name/dsdt.dsl devs nodes d slot bar0 ep
+	local ecam win
+	devs=$(pci_devices "$name")
+	[ -n "$devs" ] || { not_ok "$name: iovm made no virtio-pci device"; return; }
+	if ! grep -q 'Name (_HID, EisaId ("PNP0A08")' "$dsl" ||
+	   ! grep -q 'Name (_CID, EisaId ("PNP0A03")' "$dsl" ||
+	   ! grep -q 'Name (_SEG, Zero)' "$dsl" || ! grep -q 'Name (_BBN, Zero)' "$dsl"; then
+		not_ok "$name: DSDT: no PNP0A08/PNP0A03 host bridge with _SEG and _BBN"
+		return
+	fi
+	win=$(awk '/DWordMemory/ { m = 1 } m && /Range Minimum/ { lo = $1 }
+		   m && /Range Maximum/ { print lo, $1; exit }' "$dsl" | tr -d ',')
+	ecam=$(awk '/PNP0C02/ { m = 1 } m && /Address Base/ { b = $1 }
+		    m && /Address Length/ { print b, $1; exit }' "$dsl" | tr -d ',')
+	if ! grep -q 'WordBusNumber' "$dsl" ||
+	   ! grep -A2 'IO (Decode16' "$dsl" | grep -q '0x0CF8,'; then
+		not_ok "$name: DSDT: the host bridge's _CRS lacks the bus range or the 0xCF8 ports"
+		return
+	fi
+	for d in $(awk '{ print $3 }' <<< "$devs"); do
+		if [ $((d)) -lt $((${win% *})) ] || [ $((d + 0x3fff)) -gt $((${win#* })) ]; then
+			not_ok "$name: BAR0 $d outside the host bridge's window $win"
+			return
+		fi
+	done
+	ok "$name: DSDT: PNP0A08 host bridge, bus 0, ports 0xCF8-0xCFF, BAR window $win holding every BAR0 ($(awk '{ print $3 }' <<< "$devs" | tr '\n' ' '))"
+	if [ "$ecam" = "0xE0000000 0x00100000" ] &&
+	   grep -q 'Base Address : 00000000E0000000' "$TMP/$name/mcfg.dsl" &&
+	   grep -q 'End Bus Number : 00' "$TMP/$name/mcfg.dsl"; then
+		ok "$name: MCFG: ECAM at 0xE0000000 for bus 0, reserved by a PNP0C02 device"
+	else
+		not_ok "$name: MCFG or its PNP0C02 reservation wrong (reserved: ${ecam:-none})"
+	fi
+	[ ${#behind[@]} -gt 0 ] || return
+	nodes=$(viot_nodes "$TMP/$name/viot.dsl")
+	read -r _ start first last < <(grep '^pci-range ' <<< "$nodes")
+	if [ -z "$start" ] || [ "$first" != 0x0 ] || [ "$last" != 0xff ]; then
+		not_ok "$name: VIOT: no PCI range over bus 0: $(tr '\n' ';' <<< "$nodes")"
+		return
+	fi
+	for d in "${behind[@]}"; do
+		read -r slot ep < <(awk -v d="$d" '$1 == d { print $2, $4 }' <<< "$devs")
+		if [ "${ep:--1}" -ne $((start + (0x$slot << 3))) ]; then
+			not_ok "$name: $d at 00:$slot.0 has endpoint ${ep:-?}, the range says $((start + (0x$slot << 3)))"
+			return
+		fi
+	done
+	ok "$name: VIOT: a PCI range over bus 0 from endpoint $start; ${behind[*]} have the IDs it gives their requester IDs"
+}
+
+if dump pci -c 2 --iommu -d "$TMP/a.img,transport=pci" -d "$TMP/b.img" \
+	--rng=transport=pci -d "$TMP/c.img,transport=pci,iommu=off"; then
+	check pci 2 blk1
+	check_pci pci blk0 rng
+	grep -q 'blk2: virtio-pci at .*IOMMU endpoint -1$' "$TMP/pci.log" &&
+		ok "pci: blk2 (iommu=off) has no endpoint" ||
+		not_ok "pci: blk2 (iommu=off) has an endpoint"
+else
+	not_ok "pci: no dump: $(cat "$TMP/pci.log")"
+fi
+
+if dump pci-plain -c 1 --virtio-transport pci -d "$TMP/a.img" --rng; then
+	check_iasl pci-plain
+	check_pci pci-plain
+	[ ! -e "$TMP/pci-plain/viot.dat" ] &&
+		ok "pci-plain: no VIOT without --iommu" ||
+		not_ok "pci-plain: a VIOT without --iommu"
+else
+	not_ok "pci-plain: no dump: $(cat "$TMP/pci-plain.log")"
 fi
 
 echo "acpi: $pass passed, $fail failed"

@@ -108,6 +108,14 @@ expect "unknown disk option" "unknown option 'cache=none'" \
 	-- run -k "$K" -d "$TMP/disk.img,cache=none"
 expect "disk serial too long" "longer than 20 bytes" \
 	-- run -k "$K" -d "$TMP/disk.img,serial=abcdefghijklmnopqrstuvwxyz"
+expect "unknown transport" "transport 'usb': expected mmio or pci" \
+	-- run -k "$K" -d "$TMP/disk.img,transport=usb"
+expect "--virtio-transport garbage" "virtio-transport ccw: expected mmio or pci" \
+	-- run -k "$K" --virtio-transport ccw
+expect "PCI with --dt" "disk.img is on virtio-pci, but with --dt .* cannot describe PCI" \
+	-- run --dt -k "$K" -d "$TMP/disk.img,transport=pci"
+expect "--virtio-transport pci with --dt" "virtio-transport pci: --rng is on virtio-pci" \
+	-- run --dt -k "$K" --rng --virtio-transport pci
 
 # Permissions mean nothing to root: read the file as nobody instead.
 if [ "$(id -u)" -eq 0 ]; then

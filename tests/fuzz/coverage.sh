@@ -25,7 +25,9 @@ targets() {
 	virtqueue) echo virtio/virtqueue.c virtio/dma.c ;;
 	blk_req) echo virtio/blk_req.c virtio/virtqueue.c virtio/dma.c ;;
 	iommu_req) echo iommu/request.c iommu/translate.c iommu/mapping.c ;;
-	mmio) echo virtio/mmio.c ;;
+	mmio) echo virtio/mmio.c virtio/core.c ;;
+	pci) echo kvm/pci.c kvm/x86/pci_cf8.c virtio/pci.c virtio/msix.c \
+		virtio/core.c ;;
 	acpi) echo kvm/x86/acpi.c kvm/x86/aml.c kvm/x86/dsdt.c kvm/machine.c \
 		fdt/fdt.c ;;
 	fdt) echo cli.c kvm/machine.c fdt/fdt.c ;;

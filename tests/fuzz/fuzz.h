@@ -12,6 +12,7 @@
 #ifndef IOVM_TESTS_FUZZ_H
 #define IOVM_TESTS_FUZZ_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -84,6 +85,18 @@ struct fuzz_cursor {
 };
 
 uint8_t fuzz_take(struct fuzz_cursor *c);
+/* Four bytes of it, little-endian. */
+uint32_t fuzz_take32(struct fuzz_cursor *c);
+
+/* ---- what the register-file harnesses (mmio, pci) share ---- */
+
+/* An eventfd's count since it was last read (nonblocking); 0 if none. */
+uint64_t fuzz_drain(int fd);
+/* The calling code holds @m (@held), or nobody does. */
+void fuzz_check_lock(pthread_mutex_t *m, bool held);
+/* A split-ring descriptor (virtio 1.2, 2.7.5) at @p. */
+void fuzz_put_desc(uint8_t *p, uint64_t addr, uint32_t len, uint16_t flags,
+		   uint16_t next);
 
 /* A seed being written: bytes appended to @buf, cut off at @max. */
 struct script {

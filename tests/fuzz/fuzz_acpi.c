@@ -15,7 +15,8 @@
  *  - on success every table lies inside the area, its length and checksum
  *    are right, the RSDP -> XSDT -> FADT -> DSDT chain holds, the MADT
  *    has a local APIC per CPU and one IO-APIC, the DSDT lists each device
- *    once, and the VIOT's nodes are the model's endpoints, no more, no less.
+ *    once (the PCI host bridge too), and the VIOT's nodes are the model's
+ *    endpoints, no more, no less.
  *
  * Input: a struct fuzz_machine, then struct fuzz_dev records until the
  * input runs out (or MACHINE_MAX_DEVICES + 1 of them).
@@ -296,6 +297,13 @@ static void check_tables(const struct acpi_tables *t, uint32_t size,
 	fuzz_assert(count(dsdt->data, dsdt->len,
 			  "COM1\x08_HID\x0c\x41\xd0\x05\x01", 14) ==
 		    m.uart.present);
+	/* The PCI host bridge (PNP0A08) and its ECAM's reservation. */
+	fuzz_assert(count(dsdt->data, dsdt->len,
+			  "PCI0\x08_HID\x0c\x41\xd0\x0a\x08", 14) ==
+		    m.pci.present);
+	fuzz_assert(count(dsdt->data, dsdt->len,
+			  "MRES\x08_HID\x0c\x41\xd0\x0c\x02", 14) ==
+		    m.pci.present);
 }
 
 static void check_guards(void)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 
@@ -48,6 +49,46 @@ uint8_t fuzz_take(struct fuzz_cursor *c)
 		return 0;
 	c->left--;
 	return *c->p++;
+}
+
+uint32_t fuzz_take32(struct fuzz_cursor *c)
+{
+	uint32_t v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		v |= (uint32_t)fuzz_take(c) << (8 * i);
+	return v;
+}
+
+uint64_t fuzz_drain(int fd)
+{
+	uint64_t v = 0;
+
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
+void fuzz_check_lock(pthread_mutex_t *m, bool held)
+{
+	int err = pthread_mutex_trylock(m);
+
+	if (held) {
+		fuzz_assert(err == EBUSY);
+		return;
+	}
+	fuzz_assert(err == 0);
+	pthread_mutex_unlock(m);
+}
+
+void fuzz_put_desc(uint8_t *p, uint64_t addr, uint32_t len, uint16_t flags,
+		   uint16_t next)
+{
+	memcpy(p, &addr, 8);
+	memcpy(p + 8, &len, 4);
+	memcpy(p + 12, &flags, 2);
+	memcpy(p + 14, &next, 2);
 }
 
 void emit_mem(struct script *s, const void *p, size_t n)
@@ -696,10 +737,7 @@ static void put_desc(struct seed *s, uint64_t table, unsigned int i,
 {
 	uint8_t d[16];
 
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
+	fuzz_put_desc(d, addr, len, flags, next);
 	put(s, table + 16ULL * i, d, sizeof(d));
 }
 

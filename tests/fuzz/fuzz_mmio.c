@@ -106,37 +106,6 @@ static uint8_t *ram;		/* malloc'd, exactly RAM_SIZE: ASan bounds */
 static struct guest_mem mem;
 static int irq_fd = -1, notify_fd[VIRTIO_MAX_QUEUES];
 
-static uint32_t take32(struct fuzz_cursor *c)
-{
-	uint32_t v = 0;
-	int i;
-
-	for (i = 0; i < 4; i++)
-		v |= (uint32_t)fuzz_take(c) << (8 * i);
-	return v;
-}
-
-static void lock_held(void)
-{
-	fuzz_assert(pthread_mutex_trylock(&dev.vdev.lock) == EBUSY);
-}
-
-static void lock_free(void)
-{
-	fuzz_assert(pthread_mutex_trylock(&dev.vdev.lock) == 0);
-	pthread_mutex_unlock(&dev.vdev.lock);
-}
-
-/* An eventfd's count since it was last read (nonblocking). */
-static uint64_t drain(int fd)
-{
-	uint64_t v = 0;
-
-	if (read(fd, &v, sizeof(v)) != sizeof(v))
-		return 0;
-	return v;
-}
-
 static bool queue_live(const struct virtio_dev *v, unsigned int q)
 {
 	return (v->status & STATUS_LIVE) == VIRTIO_STATUS_DRIVER_OK &&
@@ -191,7 +160,7 @@ static void t_queue_notify(struct virtio_dev *v, unsigned int q)
 	struct virtqueue *vq;
 	unsigned int chains = 0;
 
-	lock_held();
+	fuzz_check_lock(&dev.vdev.lock, true);
 	fuzz_assert(q < NR_QUEUES && queue_live(v, q));
 	d->runs[q]++;
 	vq = &v->vqs[q];
@@ -213,7 +182,7 @@ static int t_activate(struct virtio_dev *v)
 {
 	struct fuzz_dev *d = v->priv;
 
-	lock_held();
+	fuzz_check_lock(&dev.vdev.lock, true);
 	fuzz_assert(v->status & VIRTIO_STATUS_FEATURES_OK);
 	fuzz_assert(v->status & VIRTIO_STATUS_DRIVER_OK);
 	d->activations++;
@@ -222,7 +191,7 @@ static int t_activate(struct virtio_dev *v)
 
 static void t_reset(struct virtio_dev *v)
 {
-	lock_held();
+	fuzz_check_lock(&dev.vdev.lock, true);
 	((struct fuzz_dev *)v->priv)->resets++;
 }
 
@@ -232,7 +201,7 @@ static void t_config_write(struct virtio_dev *v, uint32_t off,
 	struct fuzz_dev *d = v->priv;
 	uint32_t i;
 
-	lock_held();
+	fuzz_check_lock(&dev.vdev.lock, true);
 	fuzz_assert(off <= CONFIG_SIZE && len <= CONFIG_SIZE - off);
 	d->config_writes++;
 	for (i = 0; i < len; i++)
@@ -268,9 +237,9 @@ static void setup(uint8_t s)
 		guest_mem_wrap(&mem, ram, RAM_SIZE);
 	}
 	memset(ram, 0, RAM_SIZE);
-	drain(irq_fd);
+	fuzz_drain(irq_fd);
 	for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
-		drain(notify_fd[q]);
+		fuzz_drain(notify_fd[q]);
 
 	memset(&dev.chain, 0, sizeof(dev) - offsetof(struct fuzz_dev, chain));
 	memcpy(dev.config, "fuzzconf\0\0\0\0", CONFIG_SIZE);
@@ -476,7 +445,7 @@ static void check_config(const struct snap *b, const struct snap *a,
  * never with nothing in InterruptStatus. */
 static void check_interrupt(const struct snap *b, const struct snap *a)
 {
-	uint64_t raised = drain(irq_fd);
+	uint64_t raised = fuzz_drain(irq_fd);
 
 	if (a->isr & ~b->isr)
 		fuzz_assert(raised);
@@ -506,7 +475,7 @@ static void guest_access(uint64_t off, uint8_t *data, uint32_t len,
 	}
 	take_snap(&b);
 	virtio_mmio_access(&dev.vdev, off, data, len, is_write);
-	lock_free();
+	fuzz_check_lock(&dev.vdev.lock, false);
 	take_snap(&a);
 
 	check_state(&a);
@@ -514,7 +483,7 @@ static void guest_access(uint64_t off, uint8_t *data, uint32_t len,
 	for (q = 0; q < NR_QUEUES; q++) {
 		/* Only QueueNotify kicks (a read costs a system call). */
 		if ((off & ~3ULL) == VIRTIO_MMIO_QUEUE_NOTIFY)
-			fuzz_assert(drain(notify_fd[q]) == (kick == (int)q));
+			fuzz_assert(fuzz_drain(notify_fd[q]) == (kick == (int)q));
 		fuzz_assert(a.runs[q] == b.runs[q] + (run == (int)q));
 	}
 	if (reg && is_write && off == VIRTIO_MMIO_STATUS && v == 0) {
@@ -586,7 +555,7 @@ static uint32_t value(struct fuzz_cursor *c)
 	};
 	uint8_t s = fuzz_take(c);
 
-	return s < 0xc0 ? v[s % (sizeof(v) / sizeof(v[0]))] : take32(c);
+	return s < 0xc0 ? v[s % (sizeof(v) / sizeof(v[0]))] : fuzz_take32(c);
 }
 
 static void do_config(struct fuzz_cursor *c)
@@ -700,15 +669,6 @@ static void put16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, 2);
 }
 
-static void put_desc(uint8_t *p, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
-{
-	memcpy(p, &addr, 8);
-	memcpy(p + 8, &len, 4);
-	put16(p + 12, flags);
-	put16(p + 14, next);
-}
-
 /*
  * The driver offers a chain of 1 to 3 buffers in the data area, readable
  * then writable, in the main table or (f & 0x80) an indirect one, where
@@ -731,7 +691,7 @@ static void do_offer(struct fuzz_cursor *c)
 	head = head_sel % size;
 	table = f & 0x80 ? ram + DATA_AREA + 0xc00 : NULL;
 	if (table)
-		put_desc(desc + 16 * head, DATA_AREA + 0xc00, 16 * n,
+		fuzz_put_desc(desc + 16 * head, DATA_AREA + 0xc00, 16 * n,
 			 VIRTQ_DESC_F_INDIRECT, 0);
 	for (k = 0; k < n; k++) {
 		unsigned int i = table ? k : (head + k) % size;
@@ -739,7 +699,7 @@ static void do_offer(struct fuzz_cursor *c)
 
 		if (k + 1 == n || (f & 0x40 && k))
 			flags |= VIRTQ_DESC_F_WRITE;
-		put_desc((table ? table : desc) + 16 * i,
+		fuzz_put_desc((table ? table : desc) + 16 * i,
 			 DATA_AREA + 0x100 * k + (f & 0x08), 1 + len * (k + 1),
 			 flags, table ? k + 1 : (i + 1) % size);
 	}
@@ -762,7 +722,7 @@ static void do_isr_ack(struct fuzz_cursor *c)
 	uint32_t isr = rd(VIRTIO_MMIO_INT_STATUS);
 	uint8_t m = fuzz_take(c);
 
-	wr(VIRTIO_MMIO_INT_ACK, m & 0x80 ? take32(c) : isr & m);
+	wr(VIRTIO_MMIO_INT_ACK, m & 0x80 ? fuzz_take32(c) : isr & m);
 }
 
 /* The device meets an error, or changes its config (virtio 1.2, 4.2.2.1). */
@@ -798,7 +758,7 @@ static void do_poke(struct fuzz_cursor *c)
 	uint32_t off = fuzz_take(c), v;
 
 	off = (off | (uint32_t)fuzz_take(c) << 8) % (RAM_SIZE - 3);
-	v = take32(c);
+	v = fuzz_take32(c);
 	memcpy(ram + off, &v, 4);
 }
 

@@ -146,6 +146,151 @@ static void test_objects_match_iasl(void **state)
 	assert_memory_equal(buf, iasl_objects, len);
 }
 
+/*
+ * A PCI host bridge and the motherboard resource that reserves its ECAM:
+ *
+ * DefinitionBlock ("", "SSDT", 2, "IOVM  ", "AMLTEST", 1)
+ * {
+ *     Scope (\_SB)
+ *     {
+ *         Device (PCI0)
+ *         {
+ *             Name (_HID, EisaId ("PNP0A08"))
+ *             Name (_CID, EisaId ("PNP0A03"))
+ *             Name (_SEG, Zero)
+ *             Name (_BBN, Zero)
+ *             Name (_UID, Zero)
+ *             Name (_CRS, ResourceTemplate ()
+ *             {
+ *                 WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,
+ *                     0x0000, 0x0000, 0x00FF, 0x0000, 0x0100)
+ *                 IO (Decode16, 0x0CF8, 0x0CF8, 0x01, 0x08)
+ *                 WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange,
+ *                     0x0000, 0x1000, 0x1FFF, 0x0000, 0x1000)
+ *                 DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,
+ *                     0x00000000, 0xC0000000, 0xCFFFFFFF, 0x00000000, 0x10000000)
+ *                 QWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,
+ *                     0x0000000000000000, 0x0000008000000000, 0x000000FFFFFFFFFF,
+ *                     0x0000000000000000, 0x0000008000000000)
+ *             })
+ *         }
+ *         Device (MRES)
+ *         {
+ *             Name (_HID, EisaId ("PNP0C02"))
+ *             Name (_UID, Zero)
+ *             Name (_CRS, ResourceTemplate ()
+ *             {
+ *                 Memory32Fixed (ReadOnly, 0xE0000000, 0x00100000)
+ *             })
+ *         }
+ *     }
+ * }
+ */
+static const uint8_t iasl_pci_host[] = {
+	0x10, 0x4f, 0x0d, 0x5c, 0x5f, 0x53, 0x42, 0x5f, 0x5b, 0x82, 0x48, 0x0a,
+	0x50, 0x43, 0x49, 0x30, 0x08, 0x5f, 0x48, 0x49, 0x44, 0x0c, 0x41, 0xd0,
+	0x0a, 0x08, 0x08, 0x5f, 0x43, 0x49, 0x44, 0x0c, 0x41, 0xd0, 0x0a, 0x03,
+	0x08, 0x5f, 0x53, 0x45, 0x47, 0x00, 0x08, 0x5f, 0x42, 0x42, 0x4e, 0x00,
+	0x08, 0x5f, 0x55, 0x49, 0x44, 0x00, 0x08, 0x5f, 0x43, 0x52, 0x53, 0x11,
+	0x46, 0x07, 0x0a, 0x72, 0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0xff, 0x00, 0x00, 0x00, 0x00, 0x01, 0x47, 0x01, 0xf8, 0x0c,
+	0xf8, 0x0c, 0x01, 0x08, 0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0x00, 0x00,
+	0x00, 0x10, 0xff, 0x1f, 0x00, 0x00, 0x00, 0x10, 0x87, 0x17, 0x00, 0x00,
+	0x0c, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xff, 0xff,
+	0xff, 0xcf, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x8a, 0x2b,
+	0x00, 0x00, 0x0c, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x79, 0x00, 0x5b, 0x82,
+	0x2c, 0x4d, 0x52, 0x45, 0x53, 0x08, 0x5f, 0x48, 0x49, 0x44, 0x0c, 0x41,
+	0xd0, 0x0c, 0x02, 0x08, 0x5f, 0x55, 0x49, 0x44, 0x00, 0x08, 0x5f, 0x43,
+	0x52, 0x53, 0x11, 0x11, 0x0a, 0x0e, 0x86, 0x09, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0xe0, 0x00, 0x00, 0x10, 0x00, 0x79, 0x00,
+};
+
+static void build_pci_host(struct aml *a)
+{
+	size_t sb, dev, crs;
+
+	sb = aml_scope(a, "\\_SB");
+	dev = aml_device(a, "PCI0");
+	aml_name(a, "_HID");
+	aml_eisaid(a, "PNP0A08");
+	aml_name(a, "_CID");
+	aml_eisaid(a, "PNP0A03");
+	aml_name(a, "_SEG");
+	aml_integer(a, 0);
+	aml_name(a, "_BBN");
+	aml_integer(a, 0);
+	aml_name(a, "_UID");
+	aml_integer(a, 0);
+	aml_name(a, "_CRS");
+	crs = aml_resource_template(a);
+	aml_word_bus_number(a, 0, 0xff);
+	aml_io(a, 0xcf8, 0xcf8, 1, 8);
+	aml_word_io(a, 0x1000, 0x1fff);
+	aml_dword_memory(a, 0xc0000000, 0xcfffffff);
+	aml_qword_memory(a, 0x8000000000ULL, 0xffffffffffULL);
+	aml_resource_template_end(a, crs);
+	aml_block_end(a, dev);
+	dev = aml_device(a, "MRES");
+	aml_name(a, "_HID");
+	aml_eisaid(a, "PNP0C02");
+	aml_name(a, "_UID");
+	aml_integer(a, 0);
+	aml_name(a, "_CRS");
+	crs = aml_resource_template(a);
+	aml_memory32_fixed(a, 0xe0000000, 0x100000, false);
+	aml_resource_template_end(a, crs);
+	aml_block_end(a, dev);
+	aml_block_end(a, sb);
+}
+
+static void test_pci_host_matches_iasl(void **state)
+{
+	struct aml a;
+	size_t len;
+
+	aml_init(&a, buf, sizeof(buf));
+	build_pci_host(&a);
+	assert_int_equal(aml_result(&a, &len), 0);
+	assert_int_equal(len, sizeof(iasl_pci_host));
+	assert_memory_equal(buf, iasl_pci_host, len);
+}
+
+/* Ranges an address space descriptor cannot hold are refused whole. */
+static void test_bad_ranges(void **state)
+{
+	struct aml a;
+	size_t len;
+
+	aml_init(&a, buf, sizeof(buf));
+	aml_word_bus_number(&a, 5, 4);
+	assert_int_equal(aml_result(&a, &len), -EINVAL);
+	assert_int_equal(a.len, 0);
+	/* 0 to 0xFFFF is 0x10000 long: more than a Word length holds. */
+	aml_init(&a, buf, sizeof(buf));
+	aml_word_io(&a, 0, 0xffff);
+	assert_int_equal(aml_result(&a, &len), -EINVAL);
+	aml_init(&a, buf, sizeof(buf));
+	aml_dword_memory(&a, 0, 0xffffffff);
+	assert_int_equal(aml_result(&a, &len), -EINVAL);
+	aml_init(&a, buf, sizeof(buf));
+	aml_qword_memory(&a, 0, UINT64_MAX);
+	assert_int_equal(aml_result(&a, &len), -EINVAL);
+	aml_init(&a, buf, sizeof(buf));
+	aml_qword_memory(&a, 1ULL << 40, (1ULL << 40) - 1);
+	assert_int_equal(aml_result(&a, &len), -EINVAL);
+	/* The largest that fit: one byte short of the field's reach. */
+	aml_init(&a, buf, sizeof(buf));
+	aml_word_io(&a, 1, 0xffff);
+	aml_dword_memory(&a, 1, 0xffffffff);
+	aml_qword_memory(&a, 1, UINT64_MAX);
+	aml_word_bus_number(&a, 7, 7);
+	assert_int_equal(aml_result(&a, &len), 0);
+	assert_int_equal(len, 16 + 26 + 46 + 16);
+}
+
 /* FNV-1a, to compare with iasl's output without keeping all of it. */
 static uint64_t fnv1a(const uint8_t *p, size_t len)
 {
@@ -334,6 +479,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_objects_match_iasl),
 		cmocka_unit_test(test_big_scope_matches_iasl),
+		cmocka_unit_test(test_pci_host_matches_iasl),
+		cmocka_unit_test(test_bad_ranges),
 		cmocka_unit_test(test_pkglength_sizes),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_full_buffer),

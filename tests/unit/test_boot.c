@@ -301,6 +301,27 @@ static void test_initrd_placement(void **state)
 	assert_int_equal(initrd_place(&f->mem, &k, 0, &gpa), -ENOSPC);
 }
 
+/* The PCI host's ECAM is reserved in e820, after the RAM entries. */
+static void test_boot_params_reserved(void **state)
+{
+	struct fixture *f = *state;
+	struct kernel_image k = { .end = 0x1800000 };
+	struct boot_setup s = { .cmdline = "", .reserved_gpa = 0xe0000000,
+				.reserved_size = 0x100000 };
+	struct boot_params *bp = (void *)(f->ram + BOOT_PARAMS_GPA);
+
+	k.hdr.cmdline_size = 2047;
+	assert_int_equal(boot_params_build(&f->mem, &k, &s), 0);
+	assert_int_equal(bp->e820_entries, 4);
+	assert_int_equal(bp->e820_table[3].addr, 0xe0000000);
+	assert_int_equal(bp->e820_table[3].size, 0x100000);
+	assert_int_equal(bp->e820_table[3].type, 2);
+	/* None asked for: none there. */
+	s.reserved_size = 0;
+	assert_int_equal(boot_params_build(&f->mem, &k, &s), 0);
+	assert_int_equal(bp->e820_entries, 3);
+}
+
 static void test_boot_params(void **state)
 {
 	struct fixture *f = *state;
@@ -480,6 +501,8 @@ int main(void)
 		cmocka_unit_test(test_e820_above_4g),
 		cmocka_unit_test_setup_teardown(test_initrd_placement, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boot_params, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_params_reserved, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_boot_params_acpi, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_boot_params_limits, setup, teardown),

@@ -171,6 +171,77 @@ static void test_disk_refusals(void **state)
 	assert_refused("--console vga", "-k", "bz", "--console", "vga");
 }
 
+/* Each device's own transport= wins; --virtio-transport sets the rest. */
+static void test_transports(void **state)
+{
+	struct vm_config c;
+
+	/* virtio-mmio unless asked: the same devices with and without --dt. */
+	assert_int_equal(parse(&c, "-k", "bz", "-d", "a.img", "--rng",
+			       "--console", "virtio", NULL), CLI_OK);
+	assert_int_equal(c.disks[0].transport, VIRTIO_TRANSPORT_MMIO);
+	assert_int_equal(c.rng_transport, VIRTIO_TRANSPORT_MMIO);
+	assert_int_equal(c.console_transport, VIRTIO_TRANSPORT_MMIO);
+
+	assert_int_equal(parse(&c, "-k", "bz", "-d", "a.img,transport=pci",
+			       "-d", "b.img,ro,transport=mmio", "-d", "c.img",
+			       "--rng=transport=pci", "--console",
+			       "virtio,transport=pci", NULL), CLI_OK);
+	assert_int_equal(c.disks[0].transport, VIRTIO_TRANSPORT_PCI);
+	assert_int_equal(c.disks[1].transport, VIRTIO_TRANSPORT_MMIO);
+	assert_true(c.disks[1].read_only);
+	assert_int_equal(c.disks[2].transport, VIRTIO_TRANSPORT_MMIO);
+	assert_true(c.rng);
+	assert_int_equal(c.rng_transport, VIRTIO_TRANSPORT_PCI);
+	assert_int_equal(c.console, CONSOLE_VIRTIO);
+	assert_int_equal(c.console_transport, VIRTIO_TRANSPORT_PCI);
+
+	/* The global option, wherever it stands, for those not saying. */
+	assert_int_equal(parse(&c, "-k", "bz", "-d", "a.img",
+			       "-d", "b.img,transport=mmio", "--rng",
+			       "--virtio-transport", "pci", NULL), CLI_OK);
+	assert_int_equal(c.disks[0].transport, VIRTIO_TRANSPORT_PCI);
+	assert_int_equal(c.disks[1].transport, VIRTIO_TRANSPORT_MMIO);
+	assert_int_equal(c.rng_transport, VIRTIO_TRANSPORT_PCI);
+	assert_int_equal(c.console_transport, VIRTIO_TRANSPORT_PCI);
+
+	/* --dt with devices on virtio-mmio only: fine. */
+	assert_int_equal(parse(&c, "-k", "bz", "--dt", "-d",
+			       "a.img,transport=mmio", "--virtio-transport",
+			       "mmio", NULL), CLI_OK);
+	assert_int_equal(parse(&c, "-k", "bz", "--dt", "--virtio-transport",
+			       "pci", NULL), CLI_OK);	/* no device: nothing on PCI */
+}
+
+static void test_transport_refusals(void **state)
+{
+	assert_refused("--disk a.img,transport=usb: transport 'usb': expected mmio or pci",
+		       "-k", "bz", "-d", "a.img,transport=usb");
+	assert_refused("transport '': expected", "-k", "bz", "-d",
+		       "a.img,transport=");
+	assert_refused("--virtio-transport ccw: expected mmio or pci", "-k",
+		       "bz", "--virtio-transport", "ccw");
+	assert_refused("--rng=pci: expected --rng, --rng=transport=mmio", "-k",
+		       "bz", "--rng=pci");
+	assert_refused("--console virtio,pci: expected virtio,transport=mmio",
+		       "-k", "bz", "--console", "virtio,pci");
+	assert_refused("--console serial,transport=pci: expected serial or virtio",
+		       "-k", "bz", "--console", "serial,transport=pci");
+	assert_refused("--console virtio,transport=isa:", "-k", "bz",
+		       "--console", "virtio,transport=isa");
+	/* A device tree cannot describe PCI to an x86 kernel. */
+	assert_refused("--disk a.img is on virtio-pci, but with --dt", "-k",
+		       "bz", "--dt", "-d", "a.img,transport=pci");
+	assert_refused("--virtio-transport pci: --disk b.img is on virtio-pci",
+		       "-k", "bz", "-d", "b.img", "--virtio-transport", "pci",
+		       "--dt");
+	assert_refused("--rng is on virtio-pci, but with --dt", "-k", "bz",
+		       "--dt", "--rng=transport=pci");
+	assert_refused("--virtio-transport pci: --console virtio is on virtio-pci",
+		       "-k", "bz", "--dt", "--console", "virtio",
+		       "--virtio-transport", "pci");
+}
+
 static void test_many_disks(void **state)
 {
 	char *argv[2 + 2 * (VM_MAX_DISKS + 1) + 1] = { "run", "-k", "bz" };
@@ -198,6 +269,8 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_disks),
 		cmocka_unit_test(test_disk_refusals),
+		cmocka_unit_test(test_transports),
+		cmocka_unit_test(test_transport_refusals),
 		cmocka_unit_test(test_many_disks),
 	};
 

@@ -760,6 +760,64 @@ static void test_probe(void **state)
 	}
 }
 
+/*
+ * A PCI function's endpoint ID follows its requester ID, far above the
+ * small IDs of virtio-mmio devices: requests name it by that ID, and it
+ * works like any other, whichever slot it took.
+ */
+static void test_chosen_endpoint_id(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t pci = 0x10000 | (3 << 3);	/* 00:03.0 */
+	struct viommu_endpoint *ep;
+	uint64_t g = 0, contig = 0;
+	uint8_t b[PROBE_LEN], out[VIOMMU_PROBE_SIZE + 4];
+
+	assert_int_equal(viommu_state_add_endpoint_id(&f->s, "pci", pci),
+			 (int)pci);
+	ep = viommu_endpoint_get(&f->s, pci);
+	assert_non_null(ep);
+	assert_int_equal(ep->slot, NR_EPS + 1);
+	assert_ptr_equal(viommu_endpoint_get(&f->s, 2), &f->s.endpoints[2]);
+	assert_null(viommu_endpoint_get(&f->s, NR_EPS + 1));
+	assert_null(viommu_endpoint_get(&f->s, 0));
+	/* An ID is given once; 0 and IDs past INT32_MAX are none. */
+	assert_int_equal(viommu_state_add_endpoint_id(&f->s, "again", pci),
+			 -EEXIST);
+	assert_int_equal(viommu_state_add_endpoint_id(&f->s, "again", 2),
+			 -EEXIST);
+	assert_int_equal(viommu_state_add_endpoint_id(&f->s, "zero", 0),
+			 -EINVAL);
+	assert_int_equal(viommu_state_add_endpoint_id(&f->s, "big",
+						      0x80000000u), -EINVAL);
+	/* The next device added in order takes the next free small ID. */
+	assert_int_equal(viommu_state_add_endpoint(&f->s, "next"), NR_EPS + 2);
+	assert_int_equal(viommu_state_add_endpoint_id(&f->s, "x", NR_EPS + 4),
+			 NR_EPS + 4);
+	assert_int_equal(viommu_state_add_endpoint(&f->s, "after"), NR_EPS + 5);
+
+	/* Denied until attached, by its ID; then translated by its domain. */
+	assert_int_equal(viommu_translate(ep, 0x4000, 16, DMA_FROM_GUEST, &g,
+					  &contig), -EFAULT);
+	assert_int_equal(ep->stats.faults, 1);
+	assert_int_equal(ep->fault_log.recent[0].endpoint, pci);
+	assert_int_equal(attach(f, 7, pci, 0), S_OK);
+	assert_ptr_equal(ep->domain, f->s.domains[7]);
+	assert_int_equal(f->s.domains[7]->endpoints, 1ULL << ep->slot);
+	assert_int_equal(map(f, 7, 0x4000, 0x4fff, 0x9000, RW), S_OK);
+	assert_int_equal(viommu_translate(ep, 0x4010, 16, DMA_TO_GUEST, &g,
+					  &contig), 0);
+	assert_int_equal(g, 0x9010);
+	mk_probe(b, pci);
+	assert_int_equal(viommu_request(&f->s, b, sizeof(b), out, sizeof(out)),
+			 S_OK);
+	/* Its slot number is nobody's ID. */
+	assert_int_equal(attach(f, 7, NR_EPS + 1, 0), S_NOENT);
+	assert_int_equal(detach(f, 7, pci), S_OK);
+	assert_null(ep->domain);
+	assert_null(f->s.domains[7]);
+}
+
 static void test_probe_errors(void **state)
 {
 	struct fixture *f = *state;
@@ -1810,6 +1868,8 @@ int main(void)
 		T(test_unmap),
 		T(test_probe),
 		T(test_probe_errors),
+		T(test_chosen_endpoint_id),
+	T(test_chosen_endpoint_id),
 		T(test_reset),
 		T(test_permissions),
 		T(test_spanning_mappings),
