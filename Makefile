@@ -19,23 +19,35 @@
 #   make deps       install the Debian packages (or print the apt-get line)
 #   make install    iovm and its man page into $(DESTDIR)$(PREFIX)
 
+# The architecture iovm is built for: the host's unless ARCH says
+# (x86_64 or arm64). Its code is kvm/x86/ or kvm/arm64/, and the headers
+# there (arch_layout.h) come first on the include path.
+HOST_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
+ARCH     ?= $(HOST_ARCH)
+override ARCH := $(if $(filter x86 x86_64 amd64,$(ARCH)),x86_64,$(ARCH))
+ifeq ($(filter x86_64 arm64,$(ARCH)),)
+$(error ARCH=$(ARCH): iovm is built for x86_64 or arm64)
+endif
+KVM_ARCH := $(if $(filter arm64,$(ARCH)),arm64,x86)
+
 CC       ?= gcc
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wvla
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -DIOVM_VERSION='"$(VERSION)"' \
-            -MMD -MP -pthread
+            -MMD -MP -pthread -Ikvm/$(KVM_ARCH)
 LDLIBS   := -lfdt -laio -pthread
 
 BUILD    := build
+IOVM     := iovm
 SAN      := $(BUILD)/asan
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
 
 # Everything but main.c: linked into iovm and into every unit test.
 LIB_SRCS := log.c cli.c ctl.c dump.c \
-            $(wildcard kvm/*.c kvm/x86/*.c fdt/*.c virtio/*.c iommu/*.c)
+            $(wildcard kvm/*.c kvm/$(KVM_ARCH)/*.c fdt/*.c virtio/*.c iommu/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 SAN_OBJS := $(LIB_SRCS:%.c=$(SAN)/%.o)
 
@@ -92,7 +104,7 @@ CHECK_DEPS  = @CC='$(CC)' CHECK_CFLAGS='$(filter -I% --sysroot=%,$(CFLAGS))' \
 .PHONY: all deps check unit unit-asan fuzz fuzz-corpus fuzz-coverage cli-tests \
 	guest-tests demo demo-vfio clean install uninstall check-build-deps \
 	arm64-images arm64-probe
-all: iovm
+all: $(IOVM)
 
 # Once per make run, before the first compile: a fresh machine is told
 # which packages to install rather than shown a compiler error. The unit
@@ -105,8 +117,9 @@ check-build-deps:
 	$(CHECK_DEPS) $(BUILD_DEPS) -- $(TEST_DEPS)
 endif
 
-iovm: $(BUILD)/main.o $(LIB_OBJS)
+$(IOVM): $(BUILD)/main.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS)
+	@echo "iovm: built $@ for $(ARCH) (statically linked)"
 
 $(BUILD)/%.o: %.c | check-build-deps
 	@mkdir -p $(dir $@)
@@ -242,7 +255,7 @@ $(BUILD)/arm64/arm64-kvm-probe: tests/harness/arm64-kvm-probe.c
 arm64-probe: $(BUILD)/arm64/arm64-kvm-probe
 	@tests/harness/run --arch arm64 --timeout 300 -- $<
 
-install: iovm
+install: $(IOVM)
 	install -D -m 755 iovm $(DESTDIR)$(BINDIR)/iovm
 	install -D -m 644 iovm.1 $(DESTDIR)$(MANDIR)/iovm.1
 

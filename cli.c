@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kvm/arch.h"
 #include "log.h"
 
 const char cli_usage[] =
@@ -330,14 +331,15 @@ static enum cli_result pci_under_dt(bool own, const char *what, char *err,
 }
 
 /*
- * Each device's transport: its own, or --virtio-transport's. With --dt
- * none may be PCI: an x86 kernel finds a PCI host only through ACPI
+ * Each device's transport: its own, or --virtio-transport's. With --dt on
+ * x86 none may be PCI: an x86 kernel finds a PCI host only through ACPI
  * (DESIGN.md), and by probing could not tell which devices are behind
- * the IOMMU.
+ * the IOMMU. arm64's device tree describes PCI.
  */
 static enum cli_result resolve_transports(struct vm_config *cfg, char *err,
 					  size_t errlen)
 {
+	bool dt_no_pci = cfg->dt && !arch_dt_always;
 	char what[256];
 	unsigned int i;
 
@@ -346,7 +348,7 @@ static enum cli_result resolve_transports(struct vm_config *cfg, char *err,
 
 		if (!d->transport_set)
 			d->transport = cfg->virtio_transport;
-		if (!cfg->dt || d->transport != VIRTIO_TRANSPORT_PCI)
+		if (!dt_no_pci || d->transport != VIRTIO_TRANSPORT_PCI)
 			continue;
 		snprintf(what, sizeof(what), "--disk %s", d->path);
 		return pci_under_dt(d->transport_set, what, err, errlen);
@@ -355,10 +357,10 @@ static enum cli_result resolve_transports(struct vm_config *cfg, char *err,
 		cfg->rng_transport = cfg->virtio_transport;
 	if (!cfg->console_transport_set)
 		cfg->console_transport = cfg->virtio_transport;
-	if (cfg->dt && cfg->rng && cfg->rng_transport == VIRTIO_TRANSPORT_PCI)
+	if (dt_no_pci && cfg->rng && cfg->rng_transport == VIRTIO_TRANSPORT_PCI)
 		return pci_under_dt(cfg->rng_transport_set, "--rng", err,
 				    errlen);
-	if (cfg->dt && cfg->console == CONSOLE_VIRTIO &&
+	if (dt_no_pci && cfg->console == CONSOLE_VIRTIO &&
 	    cfg->console_transport == VIRTIO_TRANSPORT_PCI)
 		return pci_under_dt(cfg->console_transport_set,
 				    "--console virtio", err, errlen);
@@ -490,6 +492,8 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 			    argv[optind]);
 	if (!cfg->kernel)
 		return fail(err, errlen, "no kernel given: use -k FILE");
+	if (arch_dt_always)
+		cfg->dt = true;
 	/* Dumps show what the guest gets, and it gets one of the two. */
 	if (cfg->dump_dtb && !cfg->dt)
 		return fail(err, errlen,

@@ -23,20 +23,6 @@ static bool windows_overlap(uint64_t a, uint64_t alen, uint64_t b,
 	return a <= b + (blen - 1) && b <= a + (alen - 1);
 }
 
-void machine_init_pc(struct machine_desc *m, unsigned int nr_cpus)
-{
-	memset(m, 0, sizeof(*m));
-	m->nr_cpus = nr_cpus;
-	m->lapic_base = LAPIC_GPA;
-	m->ioapic.base = IOAPIC_GPA;
-	m->ioapic.id = 0;
-	m->ioapic.nr_pins = IOAPIC_NR_PINS;
-	m->uart.present = true;
-	m->uart.port = PORT_UART_COM1;
-	m->uart.irq = IRQ_UART_COM1;
-	m->pci.iommu_endpoint_base = -1;
-}
-
 int machine_add_dev(struct machine_desc *m, const struct machine_dev *dev)
 {
 	unsigned int i;
@@ -70,7 +56,31 @@ static unsigned int pci_nr_buses(const struct machine_pci_host *p)
 
 static bool pin_ok(const struct machine_desc *m, int irq)
 {
-	return irq >= 0 && (unsigned int)irq < m->ioapic.nr_pins;
+	unsigned int lines = m->arch == MACHINE_ARM64 ? m->gic.nr_spis :
+			     m->ioapic.nr_pins;
+
+	return irq >= 0 && (unsigned int)irq < lines;
+}
+
+static int check_irqchip(const struct machine_desc *m)
+{
+	const struct machine_gic *g = &m->gic;
+
+	switch (m->arch) {
+	case MACHINE_X86:
+		if (!m->ioapic.nr_pins ||
+		    m->ioapic.nr_pins > MACHINE_MAX_IOAPIC_PINS)
+			return -EINVAL;
+		return 0;
+	case MACHINE_ARM64:
+		if (!g->nr_spis || g->nr_spis > MACHINE_MAX_SPIS ||
+		    !window_ok(g->dist_base, MACHINE_GICD_SIZE) ||
+		    !window_ok(g->redist_base, MACHINE_GICR_SIZE * m->nr_cpus) ||
+		    (g->its_base && !window_ok(g->its_base, MACHINE_ITS_SIZE)))
+			return -EINVAL;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 static int check_dev(const struct machine_desc *m,
@@ -159,7 +169,7 @@ int machine_validate(const struct machine_desc *m)
 
 	if (!m->nr_cpus || m->nr_cpus > MACHINE_MAX_CPUS)
 		return -EINVAL;
-	if (!m->ioapic.nr_pins || m->ioapic.nr_pins > MACHINE_MAX_IOAPIC_PINS)
+	if (check_irqchip(m))
 		return -EINVAL;
 	if (m->nr_devs > MACHINE_MAX_DEVICES)
 		return -EINVAL;
