@@ -41,6 +41,24 @@ LDLIBS   := -lfdt -laio -pthread
 
 BUILD    := build
 IOVM     := iovm
+# Another architecture: Debian's cross compiler, objects and the binary
+# under build/ARCH/, and for arm64 a libfdt.a unpacked from Debian's arm64
+# package (scripts/arm64-libs says why it is not installed).
+ifneq ($(ARCH),$(HOST_ARCH))
+CROSS_COMPILE ?= $(if $(filter arm64,$(ARCH)),aarch64-linux-gnu-,x86_64-linux-gnu-)
+CC       := $(CROSS_COMPILE)gcc
+BUILD    := build/$(ARCH)
+IOVM     := $(BUILD)/iovm
+ifeq ($(ARCH),arm64)
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+ARM64_LIBDIR := $(shell scripts/arm64-libs 2>/dev/null)
+ifeq ($(ARM64_LIBDIR),)
+$(error cannot unpack libfdt-dev:arm64 for the arm64 build: scripts/arm64-libs says why)
+endif
+LDLIBS   := -L$(ARM64_LIBDIR) $(LDLIBS)
+endif
+endif
+endif
 SAN      := $(BUILD)/asan
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
@@ -97,6 +115,11 @@ FUZZ_MAIN := $(SAN)/tests/fuzz/standalone.o $(FUZZ_COMMON:%.c=$(SAN)/%.o)
 # compiles and names what is missing. (Overridable: tests/cli/build-deps.sh
 # makes one go missing that way.)
 BUILD_DEPS := libfdt-dev:libfdt.h,libfdt.a libaio-dev:libaio.h,libaio.a
+ifneq ($(ARCH),$(HOST_ARCH))
+# libfdt.a comes from scripts/arm64-libs; its header is the native one.
+BUILD_DEPS := gcc-aarch64-linux-gnu:libc.a libfdt-dev:libfdt.h \
+              libaio-dev:arm64:libaio.h,libaio.a
+endif
 TEST_DEPS  := libcmocka-dev:cmocka.h,libcmocka.so
 CHECK_DEPS  = @CC='$(CC)' CHECK_CFLAGS='$(filter -I% --sysroot=%,$(CFLAGS))' \
 	scripts/check-build-deps
