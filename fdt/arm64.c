@@ -195,7 +195,7 @@ static int add_devices(void *fdt, const struct machine_desc *m)
 		const uint32_t irq[3] = { GIC_SPI, (uint32_t)d->irq,
 					  IRQ_LEVEL_HIGH };
 
-		CHECK(fdt_add_device(fdt, d, irq, 3));
+		CHECK(fdt_add_device(fdt, d, irq, 3, true));
 	}
 	return 0;
 }

@@ -64,7 +64,8 @@ int fdt_begin_root(void *fdt, size_t size, const char *compatible,
 }
 
 int fdt_add_device(void *fdt, const struct machine_dev *dev,
-		   const uint32_t *irq, unsigned int nr_irq_cells)
+		   const uint32_t *irq, unsigned int nr_irq_cells,
+		   bool dma_coherent)
 {
 	const char *name = dev->kind == MACHINE_DEV_PVPANIC ? "pvpanic" :
 			   dev->is_iommu ? "iommu" : "virtio";
@@ -76,6 +77,8 @@ int fdt_add_device(void *fdt, const struct machine_dev *dev,
 	else
 		CHECK(fdt_property_string(fdt, "compatible", "virtio,mmio"));
 	CHECK(fdt_prop_reg64(fdt, dev->base, dev->size));
+	if (dma_coherent && dev->kind == MACHINE_DEV_VIRTIO_MMIO)
+		CHECK(fdt_property(fdt, "dma-coherent", NULL, 0));
 	if (dev->irq >= 0)
 		CHECK(fdt_prop_cells(fdt, "interrupts", irq, nr_irq_cells));
 	if (dev->is_iommu) {

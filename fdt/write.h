@@ -3,6 +3,7 @@
 #ifndef IOVM_FDT_WRITE_H
 #define IOVM_FDT_WRITE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../kvm/machine.h"
@@ -36,10 +37,13 @@ int fdt_begin_root(void *fdt, size_t size, const char *compatible,
 /*
  * A virtio-mmio or pvpanic node with its interrupt specifier @irq
  * (@nr_irq_cells cells, used when dev->irq >= 0), its #iommu-cells if it
- * is the virtio-iommu, its iommus link if it sits behind it.
+ * is the virtio-iommu, its iommus link if it sits behind it; with
+ * @dma_coherent, a virtio device says its DMA is cache-coherent (on arm64
+ * it is, KVM's guest RAM being normal cacheable memory to both sides).
  */
 int fdt_add_device(void *fdt, const struct machine_dev *dev,
-		   const uint32_t *irq, unsigned int nr_irq_cells);
+		   const uint32_t *irq, unsigned int nr_irq_cells,
+		   bool dma_coherent);
 
 /* The trees; fdt_build() checks the model and picks one. */
 int fdt_build_x86(const struct machine_desc *m, void *fdt, size_t size);

@@ -91,7 +91,7 @@ static int add_soc(void *fdt, const struct machine_desc *m)
 		const struct machine_dev *d = &m->devs[i];
 		const uint32_t irq[2] = { (uint32_t)d->irq, FDT_IRQ_LEVEL_HIGH };
 
-		CHECK(fdt_add_device(fdt, d, irq, 2));
+		CHECK(fdt_add_device(fdt, d, irq, 2, false));
 	}
 	return fdt_end_node(fdt);
 }

@@ -153,6 +153,9 @@ log "writing initramfs.cpio.gz"
 	cpio_node dev/console 0600 c 5 1
 	cpio_node dev/null 0666 c 1 3
 	cpio_node dev/ttyS0 0660 c 4 64
+	# iovm-ctl's first mark, before devtmpfs: on arm64 it maps iovm's
+	# test device from /dev/mem (src/testdev.h).
+	cpio_node dev/mem 0600 c 1 1
 	cpio_trailer
 } | gzip -9 -n >"$tmp/initramfs.cpio.gz"
 rm -rf "$stage" "$tmp/bb"
