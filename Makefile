@@ -29,6 +29,8 @@ ifeq ($(filter x86_64 arm64,$(ARCH)),)
 $(error ARCH=$(ARCH): iovm is built for x86_64 or arm64)
 endif
 KVM_ARCH := $(if $(filter arm64,$(ARCH)),arm64,x86)
+# Where make ARCH=arm64 leaves iovm: ./iovm on an arm64 host.
+ARM64_IOVM := $(if $(filter arm64,$(HOST_ARCH)),iovm,build/arm64/iovm)
 
 CC       ?= gcc
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
@@ -234,6 +236,8 @@ cli-tests: iovm
 	@tests/cli/install.sh
 	@tests/cli/build-deps.sh
 	@tests/cli/harness-arch.sh
+	@$(MAKE) --no-print-directory ARCH=arm64
+	@tests/cli/dtb-arm64.sh $(ARM64_IOVM)
 
 guest-tests: iovm
 	@tests/guest/run-all.sh
