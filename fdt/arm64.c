@@ -136,7 +136,7 @@ static int add_uart(void *fdt, const struct machine_desc *m)
 
 	CHECK(fdt_begin_node_at(fdt, "uart", m->uart.mmio_base));
 	CHECK(fdt_property_string(fdt, "compatible", "ns16550a"));
-	CHECK(fdt_prop_reg64(fdt, m->uart.mmio_base, 0x1000));
+	CHECK(fdt_prop_reg64(fdt, m->uart.mmio_base, MACHINE_UART_MMIO_SIZE));
 	CHECK(fdt_property_u32(fdt, "clock-frequency", FDT_UART_CLOCK));
 	CHECK(fdt_prop_cells(fdt, "interrupts", irq, 3));
 	return fdt_end_node(fdt);

@@ -73,14 +73,56 @@ static int check_irqchip(const struct machine_desc *m)
 			return -EINVAL;
 		return 0;
 	case MACHINE_ARM64:
-		if (!g->nr_spis || g->nr_spis > MACHINE_MAX_SPIS ||
-		    !window_ok(g->dist_base, MACHINE_GICD_SIZE) ||
-		    !window_ok(g->redist_base, MACHINE_GICR_SIZE * m->nr_cpus) ||
-		    (g->its_base && !window_ok(g->its_base, MACHINE_ITS_SIZE)))
+		if (!g->nr_spis || g->nr_spis > MACHINE_MAX_SPIS)
 			return -EINVAL;
 		return 0;
 	}
 	return -EINVAL;
+}
+
+/*
+ * arm64's fixed windows (GICD, GICR, ITS, the UART), none empty or
+ * wrapping, overlapping neither each other, nor a device, nor the PCI
+ * host's: on arm64 everything is MMIO, in one address space.
+ */
+static int check_arm64_windows(const struct machine_desc *m)
+{
+	const struct machine_gic *g = &m->gic;
+	const struct machine_pci_host *p = &m->pci;
+	struct { uint64_t base, size; } w[6];
+	unsigned int n = 0, i, j;
+
+	w[n].base = g->dist_base;
+	w[n++].size = MACHINE_GICD_SIZE;
+	w[n].base = g->redist_base;
+	w[n++].size = MACHINE_GICR_SIZE * m->nr_cpus;
+	if (g->its_base) {
+		w[n].base = g->its_base;
+		w[n++].size = MACHINE_ITS_SIZE;
+	}
+	if (m->uart.present) {
+		w[n].base = m->uart.mmio_base;
+		w[n++].size = MACHINE_UART_MMIO_SIZE;
+	}
+	if (p->present) {
+		w[n].base = p->ecam_base;
+		w[n++].size = pci_nr_buses(p) * MACHINE_ECAM_BUS_SIZE;
+		w[n].base = p->mmio_base;
+		w[n++].size = p->mmio_size;
+	}
+	for (i = 0; i < n; i++) {
+		if (!window_ok(w[i].base, w[i].size))
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (windows_overlap(w[i].base, w[i].size, w[j].base,
+					    w[j].size))
+				return -EINVAL;
+		for (j = 0; j < m->nr_devs && j < MACHINE_MAX_DEVICES; j++)
+			if (windows_overlap(w[i].base, w[i].size,
+					    m->devs[j].base, m->devs[j].size))
+				return -EINVAL;
+	}
+	return 0;
 }
 
 static int check_dev(const struct machine_desc *m,
@@ -192,6 +234,8 @@ int machine_validate(const struct machine_desc *m)
 		have_endpoints |= d->iommu_endpoint >= 0;
 	}
 	if (have_endpoints && !have_iommu)
+		return -EINVAL;
+	if (m->arch == MACHINE_ARM64 && check_arm64_windows(m))
 		return -EINVAL;
 	return check_pci(m, have_iommu);
 }

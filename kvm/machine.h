@@ -75,6 +75,7 @@ struct machine_gic {
 #define MACHINE_GICD_SIZE	0x10000ULL
 #define MACHINE_GICR_SIZE	0x20000ULL	/* per CPU */
 #define MACHINE_ITS_SIZE	0x20000ULL
+#define MACHINE_UART_MMIO_SIZE	0x1000ULL	/* arm64's 8250 window */
 
 struct machine_desc {
 	enum machine_arch arch;
@@ -135,7 +136,8 @@ int machine_add_dev(struct machine_desc *m, const struct machine_dev *dev);
  * Check what every encoder relies on: 1..MACHINE_MAX_CPUS CPUs, every
  * interrupt on an existing IO-APIC pin (x86) or SPI (arm64), non-empty windows that neither
  * wrap nor overlap, at most one virtio-iommu, endpoints only when there is
- * one, endpoint IDs unique (PCI ranges included), a sane PCI host.
+ * one, endpoint IDs unique (PCI ranges included), a sane PCI host; on
+ * arm64, the GIC's, ITS's and UART's windows clear of everything else.
  * Returns 0 or -EINVAL.
  */
 int machine_validate(const struct machine_desc *m);

@@ -195,6 +195,16 @@ static void test_bad_models(void **state)
 	model(&m, 2, true);
 	m.gic.redist_base = UINT64_MAX - 0x10000;	/* wraps */
 	assert_int_equal(fdt_build(&m, blob, sizeof(blob)), -EINVAL);
+	/* arm64's fixed windows must clear the devices and each other. */
+	model(&m, 2, true);
+	m.uart.mmio_base = 0xd0002000;		/* the disk's window */
+	assert_int_equal(fdt_build(&m, blob, sizeof(blob)), -EINVAL);
+	model(&m, 2, true);
+	m.gic.its_base = 0xf0008000;		/* over the distributor's */
+	assert_int_equal(fdt_build(&m, blob, sizeof(blob)), -EINVAL);
+	model(&m, 2, true);
+	m.gic.redist_base = 0xe0080000;		/* over the ECAM */
+	assert_int_equal(fdt_build(&m, blob, sizeof(blob)), -EINVAL);
 	model(&m, 2, true);
 	assert_int_equal(fdt_build(&m, blob, 256), -ENOSPC);
 }
