@@ -16,6 +16,9 @@
 #   make arm64-images  the arm64 guest kernel, initramfs and stock guest
 #                   (guest-images/README.md)
 #   make arm64-probe   the harness's arm64 KVM runs a guest (in check)
+#   make ARCH=arm64    cross-build a static arm64 iovm (build/arm64/iovm)
+#   make demo ARCH=arm64   the demo on an arm64 guest, in the arm64 harness
+#   make guest-tests-arm64 the arm64 guest cases (in check)
 #   make deps       install the Debian packages (or print the apt-get line)
 #   make install    iovm and its man page into $(DESTDIR)$(PREFIX)
 
@@ -127,8 +130,8 @@ CHECK_DEPS  = @CC='$(CC)' CHECK_CFLAGS='$(filter -I% --sysroot=%,$(CFLAGS))' \
 	scripts/check-build-deps
 
 .PHONY: all deps check unit unit-asan fuzz fuzz-corpus fuzz-coverage cli-tests \
-	guest-tests demo demo-vfio clean install uninstall check-build-deps \
-	arm64-images arm64-probe
+	guest-tests guest-tests-arm64 demo demo-vfio clean install uninstall \
+	check-build-deps arm64-images arm64-probe
 all: $(IOVM)
 
 # Once per make run, before the first compile: a fresh machine is told
@@ -249,9 +252,15 @@ cli-tests: iovm
 guest-tests: iovm
 	@tests/guest/run-all.sh
 
+# The arm64 guest cases (tests/guest/suite.sh with IOVM_ARCH=arm64): each
+# guest booted by the arm64 iovm in the arm64 harness.
+guest-tests-arm64:
+	@$(MAKE) --no-print-directory ARCH=arm64
+	@IOVM_ARCH=arm64 IOVM_ARM64_BIN=$(ARM64_IOVM) tests/guest/run-all.sh
+
 check: deps
 	@$(MAKE) --no-print-directory unit unit-asan fuzz cli-tests arm64-probe \
-		bench-check guest-tests
+		bench-check guest-tests guest-tests-arm64
 
 # GUEST=stock boots Debian's own 6.12 kernel package instead of the
 # project's (scripts/demo stock).
