@@ -37,6 +37,7 @@ ARCH=${IOVM_ARCH:-$(uname -m)}
 [ "$ARCH" = aarch64 ] && ARCH=arm64
 if [ "$ARCH" = arm64 ]; then
 	CASES=(arm64_boot arm64_exit_status arm64_iommu_disks arm64_iommu_fault
+	       arm64_vfio_platform
 	       arm64_stock_disk arm64_stock_iommu arm64_stock_pci_reboot
 	       arm64_stock_msix_fault arm64_stock_vfio_pci arm64_stock61_disk)
 fi
@@ -864,6 +865,20 @@ case_arm64_iommu_disks() {
 
 case_arm64_iommu_fault() {
 	iommu_fault arm64-iommu-fault -k "$IMAGE" -i "$INITRD"
+}
+
+# Device assignment on virtio-mmio: the project's kernel has vfio-platform
+# (Debian's arm64 config does not).
+case_arm64_vfio_platform() {
+	truncate -s 16M "$WORK/vfio-isolation-0.img"
+	truncate -s 64M "$WORK/vfio-isolation.img"
+	boot arm64-vfio-platform 0 -k "$IMAGE" -i "$INITRD" -m 256 --iommu \
+		--debug -d "$WORK/vfio-isolation-0.img" \
+		-d "$WORK/vfio-isolation.img,serial=vfio-disk" \
+		-p "$EXTRA iovm.run=vfio-isolation vfio_platform.reset_required=0 vfio_iommu_type1.allow_unsafe_interrupts=1" ||
+		return
+	vfio_isolation_check arm64-vfio-platform &&
+		ok "arm64-vfio-platform: a virtio-mmio disk on vfio-platform driven by a guest program; unmapped and read-only DMA refused, $isolation_faults faults counted by iovm, nothing outside the mappings changed"
 }
 
 # Debian's own arm64 kernel package, unmodified: a virtio-mmio disk without
