@@ -122,8 +122,8 @@ FUZZ_MAIN := $(SAN)/tests/fuzz/standalone.o $(FUZZ_COMMON:%.c=$(SAN)/%.o)
 BUILD_DEPS := libfdt-dev:libfdt.h,libfdt.a libaio-dev:libaio.h,libaio.a
 ifneq ($(ARCH),$(HOST_ARCH))
 # libfdt.a comes from scripts/arm64-libs; its header is the native one.
-BUILD_DEPS := gcc-aarch64-linux-gnu:libc.a libfdt-dev:libfdt.h \
-              libaio-dev:arm64:libaio.h,libaio.a
+BUILD_DEPS := gcc-aarch64-linux-gnu:stddef.h libc6-dev-arm64-cross:stdio.h,libc.a \
+              libfdt-dev:libfdt.h libaio-dev:arm64:libaio.h,libaio.a
 endif
 TEST_DEPS  := libcmocka-dev:cmocka.h,libcmocka.so
 CHECK_DEPS  = @CC='$(CC)' CHECK_CFLAGS='$(filter -I% --sysroot=%,$(CFLAGS))' \
