@@ -13,8 +13,27 @@
 #   make stress     the IOMMU's races and the hostile suite, over and over
 #                   for 10 minutes with both cores loaded (not in check)
 #   make fuzz-coverage  line coverage of the fuzz harnesses' targets
+#   make arm64-images  the arm64 guest kernel, initramfs and stock guest
+#                   (guest-images/README.md)
+#   make arm64-probe   the harness's arm64 KVM runs a guest (in check)
+#   make ARCH=arm64    cross-build a static arm64 iovm (build/arm64/iovm)
+#   make demo ARCH=arm64   the demo on an arm64 guest, in the arm64 harness
+#   make guest-tests-arm64 the arm64 guest cases (in check)
 #   make deps       install the Debian packages (or print the apt-get line)
 #   make install    iovm and its man page into $(DESTDIR)$(PREFIX)
+
+# The architecture iovm is built for: the host's unless ARCH says
+# (x86_64 or arm64). Its code is kvm/x86/ or kvm/arm64/, and the headers
+# there (arch_layout.h) come first on the include path.
+HOST_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
+ARCH     ?= $(HOST_ARCH)
+override ARCH := $(if $(filter x86 x86_64 amd64,$(ARCH)),x86_64,$(ARCH))
+ifeq ($(filter x86_64 arm64,$(ARCH)),)
+$(error ARCH=$(ARCH): iovm is built for x86_64 or arm64)
+endif
+KVM_ARCH := $(if $(filter arm64,$(ARCH)),arm64,x86)
+# Where make ARCH=arm64 leaves iovm: ./iovm on an arm64 host.
+ARM64_IOVM := $(if $(filter arm64,$(HOST_ARCH)),iovm,build/arm64/iovm)
 
 CC       ?= gcc
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
@@ -22,17 +41,36 @@ WARN     := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wvla
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -DIOVM_VERSION='"$(VERSION)"' \
-            -MMD -MP -pthread
+            -MMD -MP -pthread -Ikvm/$(KVM_ARCH)
 LDLIBS   := -lfdt -laio -pthread
 
 BUILD    := build
+IOVM     := iovm
+# Another architecture: Debian's cross compiler, objects and the binary
+# under build/ARCH/, and for arm64 a libfdt.a unpacked from Debian's arm64
+# package (scripts/arm64-libs says why it is not installed).
+ifneq ($(ARCH),$(HOST_ARCH))
+CROSS_COMPILE ?= $(if $(filter arm64,$(ARCH)),aarch64-linux-gnu-,x86_64-linux-gnu-)
+CC       := $(CROSS_COMPILE)gcc
+BUILD    := build/$(ARCH)
+IOVM     := $(BUILD)/iovm
+ifeq ($(ARCH),arm64)
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+ARM64_LIBDIR := $(shell scripts/arm64-libs 2>/dev/null)
+ifeq ($(ARM64_LIBDIR),)
+$(error cannot unpack libfdt-dev:arm64 for the arm64 build: scripts/arm64-libs says why)
+endif
+LDLIBS   := -L$(ARM64_LIBDIR) $(LDLIBS)
+endif
+endif
+endif
 SAN      := $(BUILD)/asan
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
 
 # Everything but main.c: linked into iovm and into every unit test.
 LIB_SRCS := log.c cli.c ctl.c dump.c \
-            $(wildcard kvm/*.c kvm/x86/*.c fdt/*.c virtio/*.c iommu/*.c)
+            $(wildcard kvm/*.c kvm/$(KVM_ARCH)/*.c fdt/*.c virtio/*.c iommu/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 SAN_OBJS := $(LIB_SRCS:%.c=$(SAN)/%.o)
 
@@ -82,13 +120,19 @@ FUZZ_MAIN := $(SAN)/tests/fuzz/standalone.o $(FUZZ_COMMON:%.c=$(SAN)/%.o)
 # compiles and names what is missing. (Overridable: tests/cli/build-deps.sh
 # makes one go missing that way.)
 BUILD_DEPS := libfdt-dev:libfdt.h,libfdt.a libaio-dev:libaio.h,libaio.a
+ifneq ($(ARCH),$(HOST_ARCH))
+# libfdt.a comes from scripts/arm64-libs; its header is the native one.
+BUILD_DEPS := gcc-aarch64-linux-gnu:stddef.h libc6-dev-arm64-cross:stdio.h,libc.a \
+              libfdt-dev:libfdt.h libaio-dev:arm64:libaio.h,libaio.a
+endif
 TEST_DEPS  := libcmocka-dev:cmocka.h,libcmocka.so
 CHECK_DEPS  = @CC='$(CC)' CHECK_CFLAGS='$(filter -I% --sysroot=%,$(CFLAGS))' \
 	scripts/check-build-deps
 
 .PHONY: all deps check unit unit-asan fuzz fuzz-corpus fuzz-coverage cli-tests \
-	guest-tests demo demo-vfio clean install uninstall check-build-deps
-all: iovm
+	guest-tests guest-tests-arm64 demo demo-vfio clean install uninstall \
+	check-build-deps arm64-images arm64-probe
+all: $(IOVM)
 
 # Once per make run, before the first compile: a fresh machine is told
 # which packages to install rather than shown a compiler error. The unit
@@ -101,8 +145,9 @@ check-build-deps:
 	$(CHECK_DEPS) $(BUILD_DEPS) -- $(TEST_DEPS)
 endif
 
-iovm: $(BUILD)/main.o $(LIB_OBJS)
+$(IOVM): $(BUILD)/main.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS)
+	@echo "iovm: built $@ for $(ARCH) (statically linked)"
 
 $(BUILD)/%.o: %.c | check-build-deps
 	@mkdir -p $(dir $@)
@@ -117,6 +162,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_OBJS)
 
 $(SAN)/tests/%: $(SAN)/tests/unit/%.o $(SAN_OBJS)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# arm64's Image loader is plain parsing: its unit test runs on any host,
+# with the object built here when this host's kvm/ folder is another.
+ifneq ($(KVM_ARCH),arm64)
+$(BUILD)/tests/test_arm64_image: $(BUILD)/kvm/arm64/image.o
+$(SAN)/tests/test_arm64_image: $(SAN)/kvm/arm64/image.o
+endif
 
 $(FUZZ)/standalone/%: $(SAN)/tests/fuzz/fuzz_%.o $(FUZZ_MAIN) $(SAN_OBJS)
 	@mkdir -p $(dir $@)
@@ -193,19 +245,35 @@ cli-tests: iovm
 	@tests/cli/control-dir.sh ./iovm
 	@tests/cli/install.sh
 	@tests/cli/build-deps.sh
+	@tests/cli/harness-arch.sh
+	@$(MAKE) --no-print-directory ARCH=arm64
+	@tests/cli/dtb-arm64.sh $(ARM64_IOVM)
 
 guest-tests: iovm
 	@tests/guest/run-all.sh
 
+# The arm64 guest cases (tests/guest/suite.sh with IOVM_ARCH=arm64): each
+# guest booted by the arm64 iovm in the arm64 harness.
+guest-tests-arm64:
+	@$(MAKE) --no-print-directory ARCH=arm64
+	@IOVM_ARCH=arm64 IOVM_ARM64_BIN=$(ARM64_IOVM) tests/guest/run-all.sh
+
 check: deps
-	@$(MAKE) --no-print-directory unit unit-asan fuzz cli-tests bench-check \
-		guest-tests
+	@$(MAKE) --no-print-directory unit unit-asan fuzz cli-tests arm64-probe \
+		bench-check guest-tests guest-tests-arm64
 
 # GUEST=stock boots Debian's own 6.12 kernel package instead of the
 # project's (scripts/demo stock).
+# make demo ARCH=arm64: the arm64 demo (scripts/demo arm64), GUEST=stock
+# on Debian's own arm64 6.12.
 demo: deps
+ifeq ($(ARCH),arm64)
+	@$(MAKE) --no-print-directory ARCH=arm64
+	@ARM64_IOVM=$(ARM64_IOVM) GUEST=$(GUEST) scripts/demo arm64
+else
 	@$(MAKE) --no-print-directory iovm
 	@scripts/demo $(or $(GUEST),main)
+endif
 
 demo-vfio: deps
 	@$(MAKE) --no-print-directory iovm
@@ -220,7 +288,24 @@ stress: deps
 	@$(MAKE) --no-print-directory iovm $(STRESS_BINS)
 	@tests/stress/run.sh
 
-install: iovm
+# arm64: the guest images, and a check that KVM works in the harness's
+# arm64 level 1 (nested under QEMU where this machine has no arm64 KVM):
+# a static probe, cross-built, makes a VM with a vGICv3 and an ITS and runs
+# a few guest instructions (tests/harness/arm64-kvm-probe.c).
+ARM64_CC ?= aarch64-linux-gnu-gcc
+arm64-images: deps
+	@guest-images/build-kernel.sh arm64
+	@guest-images/build-initramfs.sh arm64
+	@guest-images/build-stock.sh 6.12 arm64
+
+$(BUILD)/arm64/arm64-kvm-probe: tests/harness/arm64-kvm-probe.c
+	@mkdir -p $(dir $@)
+	$(ARM64_CC) -static -O2 -std=gnu11 $(WARN) -o $@ $<
+
+arm64-probe: $(BUILD)/arm64/arm64-kvm-probe
+	@tests/harness/run --arch arm64 --timeout 300 -- $<
+
+install: $(IOVM)
 	install -D -m 755 iovm $(DESTDIR)$(BINDIR)/iovm
 	install -D -m 644 iovm.1 $(DESTDIR)$(MANDIR)/iovm.1
 
@@ -237,7 +322,9 @@ BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 .PHONY: bench bench-check
 bench: deps
 	@$(MAKE) --no-print-directory iovm $(BUILD)/bench/iovm-bench
-	@bench/run.sh
+	@$(MAKE) --no-print-directory ARCH=arm64
+	@$(MAKE) --no-print-directory build/arm64/bench-io
+	@BENCH_ARM64_IOVM=$(ARM64_IOVM) bench/run.sh
 
 # In make check: the steps of make bench that boot a guest run without the
 # host's /dev/kvm (through the harness).
@@ -246,6 +333,12 @@ bench-check: iovm $(BUILD)/bench/iovm-bench
 
 $(BUILD)/bench/iovm-bench: $(BENCH_OBJS) $(LIB_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Runs inside the arm64 test guest, which has no libraries: static
+# (figure 3 on arm64; the x86 guests run Debian's fio instead).
+build/arm64/bench-io: bench/guest/bench-io.c
+	@mkdir -p $(dir $@)
+	$(ARM64_CC) -static -O2 -Wall -o $@ $<
 
 .SECONDARY:
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kvm/arch.h"
 #include "log.h"
 
 const char cli_usage[] =
@@ -35,7 +36,8 @@ const char cli_run_usage[] =
 	"\n"
 	"Boot a Linux guest. Its console is this terminal (Ctrl-a x quits).\n"
 	"\n"
-	"  -k, --kernel FILE   bzImage or ELF vmlinux (x86_64, boot protocol 2.12+)\n"
+	"  -k, --kernel FILE   bzImage or ELF vmlinux (x86_64, boot protocol 2.12+);\n"
+	"                      an uncompressed Image for arm64 iovm\n"
 	"  -i, --initrd FILE   initial ramdisk\n"
 	"  -p, --params ARGS   appended to the default kernel command line\n"
 	"  -m, --mem SIZE      guest RAM: MiB, or with M/G/T suffix (default 512M)\n"
@@ -53,12 +55,14 @@ const char cli_run_usage[] =
 	"      --virtio-transport mmio|pci\n"
 	"                      how virtio devices reach the guest unless their own\n"
 	"                      transport= says: virtio-mmio windows (the default)\n"
-	"                      or virtio-pci functions with MSI-X (not with --dt)\n"
+	"                      or virtio-pci functions with MSI-X (not with --dt\n"
+	"                      on x86)\n"
 	"      --dt            give the guest a device tree instead of ACPI tables;\n"
 	"                      needed by kernels that read a DT on x86 (CONFIG_OF and\n"
 	"                      guest-images/x86-of-early-flattree.patch), such as\n"
 	"                      the one guest-images/ builds. Distribution kernels\n"
-	"                      read ACPI and need no option\n"
+	"                      read ACPI and need no option. Implied on arm64,\n"
+	"                      where the device tree is the only description\n"
 	"      --dump-dtb FILE write the guest's device tree blob to FILE (--dt)\n"
 	"      --dump-acpi DIR write the guest's ACPI tables to DIR/NAME.dat,\n"
 	"                      for iasl -d (not with --dt)\n"
@@ -346,14 +350,15 @@ static enum cli_result pci_under_dt(bool own, const char *what, char *err,
 }
 
 /*
- * Each device's transport: its own, or --virtio-transport's. With --dt
- * none may be PCI: an x86 kernel finds a PCI host only through ACPI
+ * Each device's transport: its own, or --virtio-transport's. With --dt on
+ * x86 none may be PCI: an x86 kernel finds a PCI host only through ACPI
  * (DESIGN.md), and by probing could not tell which devices are behind
- * the IOMMU.
+ * the IOMMU. arm64's device tree describes PCI.
  */
 static enum cli_result resolve_transports(struct vm_config *cfg, char *err,
 					  size_t errlen)
 {
+	bool dt_no_pci = cfg->dt && !arch_dt_always;
 	char what[256];
 	unsigned int i;
 
@@ -362,7 +367,7 @@ static enum cli_result resolve_transports(struct vm_config *cfg, char *err,
 
 		if (!d->transport_set)
 			d->transport = cfg->virtio_transport;
-		if (!cfg->dt || d->transport != VIRTIO_TRANSPORT_PCI)
+		if (!dt_no_pci || d->transport != VIRTIO_TRANSPORT_PCI)
 			continue;
 		snprintf(what, sizeof(what), "--disk %s", d->path);
 		return pci_under_dt(d->transport_set, what, err, errlen);
@@ -371,10 +376,10 @@ static enum cli_result resolve_transports(struct vm_config *cfg, char *err,
 		cfg->rng_transport = cfg->virtio_transport;
 	if (!cfg->console_transport_set)
 		cfg->console_transport = cfg->virtio_transport;
-	if (cfg->dt && cfg->rng && cfg->rng_transport == VIRTIO_TRANSPORT_PCI)
+	if (dt_no_pci && cfg->rng && cfg->rng_transport == VIRTIO_TRANSPORT_PCI)
 		return pci_under_dt(cfg->rng_transport_set, "--rng", err,
 				    errlen);
-	if (cfg->dt && cfg->console == CONSOLE_VIRTIO &&
+	if (dt_no_pci && cfg->console == CONSOLE_VIRTIO &&
 	    cfg->console_transport == VIRTIO_TRANSPORT_PCI)
 		return pci_under_dt(cfg->console_transport_set,
 				    "--console virtio", err, errlen);
@@ -506,6 +511,8 @@ enum cli_result cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 			    argv[optind]);
 	if (!cfg->kernel)
 		return fail(err, errlen, "no kernel given: use -k FILE");
+	if (arch_dt_always)
+		cfg->dt = true;
 	/* Dumps show what the guest gets, and it gets one of the two. */
 	if (cfg->dump_dtb && !cfg->dt)
 		return fail(err, errlen,

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "ctl.h"
+#include "kvm/arch.h"
 #include "kvm/kvm.h"
 #include "iommu/iommu.h"
 #include "virtio/virtio.h"
@@ -291,7 +292,7 @@ int main(int argc, char **argv)
 	if (ctl_is_command(cmd))
 		return ctl_main(cmd, argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-		printf("iovm %s\n", IOVM_VERSION);
+		printf("iovm %s (%s)\n", IOVM_VERSION, arch_name);
 		return IOVM_EXIT_OK;
 	}
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||

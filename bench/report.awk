@@ -98,6 +98,37 @@ function merge_ab(base,    k, n, i, keys, suffix, b) {
 	}
 }
 
+# Figure 3's table for the results under prefix @p (f3: x86, f3a:
+# arm64): boot time against the guest's uptime, each disk pattern against
+# the host's run (no IOMMU) or the run without the IOMMU.
+function figure3(p, title,    i, j, k, rk, npat, pat, patname) {
+	header(title,
+	       (R[p ".nested"] ? "nested under QEMU TCG: absolute times say nothing about real hardware; " : "") \
+	       "one request at a time, O_DIRECT; reference: the same I/O on the image from the host side, " \
+	       "and for the IOMMU runs the run without it")
+	for (i = 1; i <= nmode; i++) {
+		k = p "." mode[i]
+		if (has(k ".boot_ms") && R[k ".uptime_ms"] > 0)
+			row("iovm start to guest init, " modename[i],
+			    sprintf("%.0f ms", R[k ".boot_ms"]),
+			    sprintf("guest uptime: %.0f ms", R[k ".uptime_ms"]),
+			    k ".boot.ratio", R[k ".boot_ms"] / R[k ".uptime_ms"])
+	}
+	npat = split("seqread seqwrite randread randwrite", pat, " ")
+	split("sequential read 128K|sequential write 128K|random read 4K|random write 4K", patname, "|")
+	for (j = 1; j <= npat; j++) {
+		for (i = 1; i <= nmode; i++) {
+			k = p "." mode[i] "." pat[j]
+			rk = i == 1 ? p ".l1." pat[j] : p ".noiommu." pat[j]
+			if (!has(k ".iops") || R[rk ".iops"] <= 0) continue
+			row(patname[j] ", " modename[i],
+			    sprintf("%s IOPS %6.1f MB/s", si(R[k ".iops"]), R[k ".mbps"]),
+			    sprintf("%s: %.1f MB/s", i == 1 ? "host" : "no IOMMU", R[rk ".mbps"]),
+			    k ".ratio", R[k ".iops"] / R[rk ".iops"])
+		}
+	}
+}
+
 END {
 	# k612p: the same 6.12 guest with iovm's devices on virtio-pci
 	# (MSI-X), as QEMU's are; the others use virtio-mmio (a level IRQ).
@@ -121,6 +152,8 @@ END {
 	      "rand read 4K QD32, 2 jobs|seq read 128K|seq write 128K", jobname, "|")
 	npeer = split("qemu kvmtool", peer, " ")
 	split("QEMU|kvmtool", peername, "|")
+	merge_ab("f3a.l1")
+	merge_ab("f3a.noiommu")
 	ncfg = split("qd1.4k qd1.128k qd32.4k qd32.128k", cfg, " ")
 	split("QD1 4K|QD1 128K|QD32 4K|QD32 128K", cfgname, "|")
 	nm = split("1 1000 65536", maps, " ")
@@ -245,6 +278,8 @@ END {
 	}
 	if (has("f3.iovm.k61.lazy.boot_ms"))
 		printf "  (6.1's virtio-iommu driver has no lazy mode: there iommu.strict=0 runs strict)\n"
+	if (has("f3a.noiommu.seqread.iops"))
+		figure3("f3a", "Figure 3 on arm64: the arm64 guest, by the arm64 iovm, in the arm64 harness")
 
 	header("Figure 4: iovm's resident memory, guest RAM excluded", "")
 	if (has("f4.rss_kib.d8"))

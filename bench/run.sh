@@ -8,7 +8,9 @@
 #   BENCH_QUICK=1           one short round of everything: checks the bench
 #                           itself, the figures mean little
 #   BENCH_SKIP="guest ..."  leave steps out: iommu blk rss callgrind guest
-#   BENCH_GUEST_SECS=N      seconds per fio job in the guests (default 3)
+#                           guest-arm64
+#   BENCH_GUEST_SECS=N      seconds per fio job in the guests (default 3;
+#                           per disk pattern on arm64, default 2)
 #   KVMTOOL=/path/to/lkvm   kvmtool as a peer in figure 5 (not in Debian)
 #   BENCH_SAVE_BASELINE=1   write this run's ratios to bench/baseline.txt
 #   BENCH_OUT=DIR           results, logs and the table there (default
@@ -61,6 +63,8 @@ step blk 300 "$bench" "${quick[@]}" blk
 step rss 360 bench/rss.sh ./iovm "$bench"
 step callgrind 600 bench/callgrind.sh "$bench" "$out/callgrind"
 step guest 3600 bench/guest.sh "$secs"
+step guest-arm64 900 bench/guest-arm64.sh "$secs" "${BENCH_ARM64_IOVM:-build/arm64/iovm}" \
+	build/arm64/bench-io
 
 save=
 [ "${BENCH_SAVE_BASELINE:-0}" = 1 ] && save=bench/baseline.txt

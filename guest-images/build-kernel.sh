@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Build the iovm guest kernel from Debian's linux-source-6.1 package.
+# Build an iovm guest kernel from Debian's Linux source packages.
 #
-# Result: ${IOVM_CACHE:-$HOME/.cache/iovm}/kernel-<hash>/ holding
-#   bzImage        the boot-protocol image
-#   vmlinux        the ELF kernel (iovm loads both kinds)
+# usage: guest-images/build-kernel.sh [x86_64|arm64]   (default x86_64)
+#   x86_64  linux-source-6.1, `make tinyconfig` + kernel.config and the
+#           x86 patches below: the DT-only x86 guest
+#   arm64   linux-source-6.12, `make defconfig` with the SoC platforms off
+#           + kernel-arm64.config, built with Debian's cross compiler
+#           (gcc-aarch64-linux-gnu); no patch
+#
+# Result: ${IOVM_CACHE:-$HOME/.cache/iovm}/kernel-<hash>/ (x86_64) or
+# kernel-arm64-<hash>/ holding
+#   bzImage        x86_64: the boot-protocol image
+#   vmlinux        x86_64: the ELF kernel (iovm loads both kinds)
+#   Image          arm64: the image of the arm64 boot protocol
+#   System.map     arm64: symbols, to read a guest's PC in a crash
 #   config         the final .config
-#   gen_init_cpio  the kernel's cpio writer, used by build-initramfs.sh
 #   build.log      the build output
 # <hash> covers every input, so a warm run only hashes a few small files.
 #
@@ -15,10 +24,6 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 self=$here/$(basename "${BASH_SOURCE[0]}")
-pkg=linux-source-6.1
-tarball=/usr/src/$pkg.tar.xz
-fragment=$here/kernel.config
-patches=("$here/x86-of-early-flattree.patch" "$here/x86-mpparse-optional.patch" "$here/vfio-platform-reset-required.patch" "$here/x86-of-irq-trigger-type.patch")
 
 log() { echo "build-kernel: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -28,6 +33,51 @@ die() { log "error: $*"; exit 1; }
 unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL KBUILD_OUTPUT KCONFIG_CONFIG \
 	CROSS_COMPILE LLVM
 
+# What differs between the two guests; everything else is shared.
+#   base      the make target the configuration starts from
+#   kmake     make in the source tree, for that architecture
+#   image     the boot image, relative to the tree; its name is the
+#             cache entry's "finished" marker
+#   keep      further files of the tree to keep
+arch=${1:-x86_64}
+case $arch in
+x86_64)
+	pkg=linux-source-6.1
+	fragment=$here/kernel.config
+	patches=("$here/x86-of-early-flattree.patch" "$here/x86-mpparse-optional.patch"
+		"$here/vfio-platform-reset-required.patch" "$here/x86-of-irq-trigger-type.patch")
+	base=tinyconfig
+	# ARCH=x86_64 hides the 64BIT question, so tinyconfig starts from a
+	# 64-bit base instead of answering "no" to it.
+	kmake_args=(ARCH=x86_64)
+	cc=gcc
+	image=arch/x86/boot/bzImage
+	keep=(vmlinux)
+	entry=kernel
+	;;
+arm64)
+	# 6.12 rather than 6.1: its vfio-platform accepts a device without a
+	# reset module (6.1 needs vfio-platform-reset-required.patch), and it
+	# is the series whose Debian arm64 config has VIRTIO_IOMMU (stock).
+	pkg=linux-source-6.12
+	fragment=$here/kernel-arm64.config
+	patches=()
+	base=defconfig
+	cc=aarch64-linux-gnu-gcc
+	kmake_args=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	image=arch/arm64/boot/Image
+	keep=(System.map)
+	entry=kernel-arm64
+	command -v "$cc" >/dev/null ||
+		die "$cc not found (apt-get install gcc-aarch64-linux-gnu)"
+	;;
+*)
+	die "usage: build-kernel.sh [x86_64|arm64] (the guest's architecture; got '$arch')"
+	;;
+esac
+tarball=/usr/src/$pkg.tar.xz
+image_name=${image##*/}
+
 version=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) ||
 	die "Debian package $pkg is not installed (apt-get install $pkg)"
 [ -r "$tarball" ] || die "$tarball is missing; reinstall $pkg"
@@ -36,6 +86,7 @@ version=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) ||
 hash=$(
 	{
 		echo "$pkg $version"
+		"$cc" --version | head -n 1
 		for f in "$fragment" "${patches[@]}" "$self"; do
 			echo "== $(basename "$f")"
 			cat "$f"
@@ -50,9 +101,9 @@ case "$cache" in
 *[[:space:]:]*) die "cache directory '$cache' contains a space or a colon," \
 	"which Kbuild cannot handle; set IOVM_CACHE to another path" ;;
 esac
-out=$cache/kernel-$hash
+out=$cache/$entry-$hash
 
-if [ -f "$out/bzImage" ]; then
+if [ -f "$out/$image_name" ]; then
 	echo "$out"
 	exit 0
 fi
@@ -64,7 +115,7 @@ if ! flock -n 9; then
 	log "waiting for another build of $out"
 	flock 9
 fi
-if [ -f "$out/bzImage" ]; then
+if [ -f "$out/$image_name" ]; then
 	echo "$out"
 	exit 0
 fi
@@ -101,7 +152,7 @@ check_config() {
 		got=$(sed -nE "s/^$opt=(.*)$/\1/p" "$config")
 		got=${got:-n}
 		if [ "$got" != "$want" ]; then
-			log "error: kernel.config asks for $opt=$want but the final" \
+			log "error: ${fragment##*/} asks for $opt=$want but the final" \
 				"config has $opt=$got (a dependency is missing," \
 				"see 'depends on' under 'config ${opt#CONFIG_}' in the Kconfig files)"
 			bad=1
@@ -119,25 +170,34 @@ for p in "${patches[@]}"; do
 	run "applying $(basename "$p")" patch -d "$src" -p1 --forward -i "$p"
 done
 
-# ARCH=x86_64 hides the 64BIT question, so tinyconfig starts from a 64-bit
-# base instead of answering "no" to it.
-kmake=(make -C "$src" ARCH=x86_64)
-run "configuring (tinyconfig + kernel.config)" "${kmake[@]}" tinyconfig
+kmake=(make -C "$src" "${kmake_args[@]}")
+run "configuring ($base + ${fragment##*/})" "${kmake[@]}" "$base"
+if [ "$arch" = arm64 ]; then
+	# defconfig builds in the drivers of some 40 SoC families; a virtual
+	# machine has none of them. Turning every platform of the arm64
+	# "Platform selection" menu off drops their drivers, which depend on
+	# ARCH_<family>.
+	platforms=$(sed -nE 's/^config (ARCH_[A-Z0-9_]+)$/--disable \1/p' \
+		"$src/arch/arm64/Kconfig.platforms")
+	# shellcheck disable=SC2086 # one word per option
+	run "turning the SoC platforms off" "$src/scripts/config" \
+		--file "$src/.config" $platforms
+fi
 # merge_config.sh makes its temp files in the current directory: run it in $src.
-run "merging kernel.config" \
+run "merging ${fragment##*/}" \
 	env -C "$src" scripts/kconfig/merge_config.sh -m .config "$fragment"
 run "resolving dependencies (olddefconfig)" "${kmake[@]}" olddefconfig
 check_config "$src/.config" || die "the kernel config lost required options (listed above)"
 
 jobs=$(nproc)
-run "building bzImage with $jobs jobs (a few minutes; log: $buildlog)" \
-	"${kmake[@]}" -j"$jobs" bzImage
-# The kernel's cpio writer lets build-initramfs.sh make device nodes without
-# root. It is one host C file; Kbuild has no target for it alone.
-run "building gen_init_cpio" \
-	gcc -O2 -o "$tmp/gen_init_cpio" "$src/usr/gen_init_cpio.c"
+# Only the image: the modules that defconfig selects are never built.
+run "building $image_name with $jobs jobs (minutes; log: $buildlog)" \
+	"${kmake[@]}" -j"$jobs" "$image_name"
 
-cp "$src/arch/x86/boot/bzImage" "$src/vmlinux" "$tmp/"
+cp "$src/$image" "$tmp/"
+for f in "${keep[@]}"; do
+	cp "$src/$f" "$tmp/"
+done
 cp "$src/.config" "$tmp/config"
 check_config "$tmp/config" || die "the built kernel's config lost required options"
 # The tree is about 1.5 GB once built; only the outputs above are needed.

@@ -63,8 +63,14 @@
 #define VIOMMU_MAX_ENDPOINTS	64	/* slots 1..63: a bit each in a uint64_t */
 #define VIOMMU_MAX_MAPPINGS	(1U << 20)	/* per domain: then NOMEM */
 #define VIOMMU_PROBE_SIZE	256
-#define VIOMMU_MSI_START	0xfee00000ULL
-#define VIOMMU_MSI_END		0xfeefffffULL
+/*
+ * The region PROBE reserves for MSIs (RESV_MEM, MSI): the platform's MSI
+ * window, identity-mapped and never translated. x86: the local APICs'
+ * range; arm64: the ITS's GITS_TRANSLATER frame, which Linux then uses at
+ * its own address (a hardware MSI region) instead of mapping the doorbell.
+ */
+#define VIOMMU_MSI_START	MSI_WINDOW_GPA
+#define VIOMMU_MSI_END		(MSI_WINDOW_GPA + MSI_WINDOW_SIZE - 1)
 #define VIOMMU_FAULT_QUEUE	64
 
 struct viommu_counters {

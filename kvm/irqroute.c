@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KVM's GSI routing table, for MSI messages. KVM_SET_GSI_ROUTING replaces
- * the whole table, so each update writes the routes KVM_CREATE_IRQCHIP
- * made for the irqchip's pins (IO-APIC pins 0-23, the PIC's 0-15 beside
- * them, as arch/x86/kvm/irq_comm.c sets them up) followed by one MSI
- * route per GSI a device holds whose message is valid. A device signals
+ * the whole table, so each update writes the routes the irqchip has for
+ * its wired lines (arch_irqchip_routes()) followed by one MSI route per
+ * GSI a device holds whose message is valid. A device signals
  * its GSI through an irqfd; a GSI without a route delivers nothing.
  */
 #include <errno.h>
@@ -13,60 +12,41 @@
 #include <sys/ioctl.h>
 
 #include "../log.h"
+#include "arch.h"
 #include "kvm.h"
 
-#define PIC_PINS		16
+/* At least what either architecture's irqchip has (arm64: 96 SPIs). */
+#define IRQCHIP_ROUTES_MAX	128
 
 size_t vm_irq_routes_build(const struct vm_msi_routes *r,
 			   struct kvm_irq_routing_entry *e, size_t max)
 {
-	size_t n = 0;
-	unsigned int pin, i;
+	size_t n = arch_irqchip_routes(e, max);
+	unsigned int i;
 
-	for (pin = 0; pin < IOAPIC_NR_PINS; pin++) {
-		if (n < max)
-			e[n] = (struct kvm_irq_routing_entry){
-				.gsi = pin, .type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC,
-					       .pin = pin } };
-		n++;
-		if (pin >= PIC_PINS)
-			continue;
-		if (n < max)
-			e[n] = (struct kvm_irq_routing_entry){
-				.gsi = pin, .type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = {
-					.irqchip = pin < 8 ? KVM_IRQCHIP_PIC_MASTER :
-							     KVM_IRQCHIP_PIC_SLAVE,
-					.pin = pin % 8 } };
-		n++;
-	}
 	for (i = 0; i < r->nr; i++) {
 		if (!r->msi[i].valid)
 			continue;
 		if (n < max)
-			e[n] = (struct kvm_irq_routing_entry){
-				.gsi = FIRST_MSI_GSI + i,
-				.type = KVM_IRQ_ROUTING_MSI,
-				.u.msi = {
-					.address_lo = (uint32_t)r->msi[i].addr,
-					.address_hi = (uint32_t)(r->msi[i].addr >> 32),
-					.data = r->msi[i].data } };
+			arch_msi_route(&e[n], FIRST_MSI_GSI + i, r->msi[i].addr,
+				       r->msi[i].data, r->msi[i].devid);
 		n++;
 	}
 	return n;
 }
 
-int vm_msi_gsi_alloc(struct vm *vm, unsigned int *gsi)
+int vm_msi_gsi_alloc(struct vm *vm, uint32_t devid, unsigned int *gsi)
 {
 	struct vm_msi_routes *r = &vm->msi;
 	int err = 0;
 
 	pthread_mutex_lock(&r->lock);
-	if (r->nr == VM_MAX_MSI_ROUTES)
+	if (r->nr == VM_MAX_MSI_ROUTES) {
 		err = -ENOSPC;
-	else
+	} else {
+		r->msi[r->nr].devid = devid;
 		*gsi = FIRST_MSI_GSI + r->nr++;
+	}
 	pthread_mutex_unlock(&r->lock);
 	return err;
 }
@@ -74,7 +54,7 @@ int vm_msi_gsi_alloc(struct vm *vm, unsigned int *gsi)
 /* The whole table to KVM; the routes' lock held. */
 static int commit(struct vm *vm)
 {
-	size_t max = IOAPIC_NR_PINS + PIC_PINS + VM_MAX_MSI_ROUTES, n;
+	size_t max = IRQCHIP_ROUTES_MAX + VM_MAX_MSI_ROUTES, n;
 	struct kvm_irq_routing *t;
 	int err = 0;
 

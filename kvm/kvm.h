@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * kvm/: the virtual machine itself. VM and vCPU lifecycle, guest RAM, the
- * I/O and MMIO buses devices hang from, the x86 boot protocol, and the few
- * legacy devices a PC guest expects (8250 UART, reset port, test device).
+ * I/O and MMIO buses devices hang from, and the few legacy devices every
+ * guest has (8250 UART, test device, pvpanic). What differs between
+ * architectures (boot protocol, vCPU set-up, interrupt controller) is in
+ * kvm/x86/ and kvm/arm64/ behind kvm/arch.h.
  */
 #ifndef IOVM_KVM_H
 #define IOVM_KVM_H
@@ -26,10 +28,11 @@
 #define SZ_4G		0x100000000ULL
 
 /*
- * Guest physical address map. RAM starts at 0; whatever does not fit below
- * the MMIO hole continues at 4 GiB. The hole holds the PCI host's BAR
- * window, the virtio-mmio windows, the PCI host's ECAM, the IO-APIC, the
- * local APICs and KVM's private pages, in that order.
+ * Guest physical address map, the same on both architectures: RAM starts
+ * at 0, and whatever does not fit below the MMIO hole continues at 4 GiB.
+ * The hole holds the PCI host's BAR window, the virtio-mmio windows and
+ * the PCI host's ECAM, then what the architecture has there: its
+ * arch_layout.h (kvm/x86/ or kvm/arm64/, by the Makefile's ARCH).
  */
 #define MMIO_HOLE_START		0xc0000000ULL
 #define PCI_MMIO_GPA		0xc0000000ULL	/* BARs, placed by pci.c */
@@ -37,33 +40,11 @@
 #define DEVICE_MMIO_BASE	0xd0000000ULL	/* 4 KiB window per device */
 #define DEVICE_MMIO_SIZE	0x10000000ULL
 #define PCI_ECAM_GPA		0xe0000000ULL	/* bus 0 only: 1 MiB */
-#define KVM_IDENTITY_MAP_GPA	0xfeffc000ULL	/* one page, VMX only */
-#define KVM_TSS_GPA		0xfeffd000ULL	/* three pages, VMX only */
-#define IOAPIC_GPA		0xfec00000ULL
-#define IOAPIC_NR_PINS		24
-#define FIRST_DEVICE_IRQ	5	/* pins from here on: vm_alloc_device() */
-#define LAPIC_GPA		0xfee00000ULL
-/*
- * Where a device's memory write is an interrupt message, not memory: the
- * local APICs' MSI address range (Intel SDM vol. 3, 11.11.1). The first
- * GSI past the IO-APIC's pins carries the MSI routes (kvm/irqroute.c).
- */
-#define MSI_WINDOW_GPA		0xfee00000ULL
-#define MSI_WINDOW_SIZE		0x100000ULL
-#define FIRST_MSI_GSI		IOAPIC_NR_PINS
+
+#include "arch_layout.h"
+
 /* A PCI function's endpoint ID behind the virtio-iommu: this + its BDF. */
 #define PCI_IOMMU_ENDPOINT_BASE	0x10000
-
-/* Legacy PC I/O ports iovm emulates in user space. */
-#define PORT_UART_COM1		0x3f8
-#define IRQ_UART_COM1		4
-#define PORT_I8042_CMD		0x64	/* write 0xfe: reset */
-#define PORT_TEST_EXIT		0x501	/* see kvm/testdev.c */
-#define PORT_TEST_MARK		0x502
-#define PORT_TEST_REPORT	0x504	/* 32-bit; see kvm/testdev.c */
-#define PORT_TEST_GATE		0x508
-#define PORT_ACPI_PM		0x600	/* see kvm/x86/acpi_pm.c */
-#define PORT_ACPI_PM_LEN	3
 
 /* Exit status of `iovm run`, also documented in README.md and --help. */
 enum iovm_exit {
@@ -94,6 +75,14 @@ void guest_mem_wrap(struct guest_mem *mem, void *host, uint64_t size);
  */
 void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
 uint64_t guest_mem_high_size(const struct guest_mem *mem);
+
+/*
+ * Read the regular file @path whole into a new buffer (the caller frees
+ * *@out); more than @max bytes, or none, is refused. Logs one line naming
+ * @what ("kernel", "initrd") and the path on failure.
+ */
+int file_read_all(const char *what, const char *path, uint64_t max,
+		  uint8_t **out, size_t *out_len);
 
 /* ---- I/O and MMIO buses (kvm/iobus.c) ---- */
 
@@ -224,6 +213,7 @@ struct vm_msi_routes {
 		bool valid;		/* a message to deliver */
 		uint64_t addr;
 		uint32_t data;
+		uint32_t devid;		/* the sender's requester ID */
 	} msi[VM_MAX_MSI_ROUTES];
 };
 
@@ -242,6 +232,9 @@ struct vm {
 	uint64_t next_mmio;	/* next free device window in the hole */
 	unsigned int next_irq;	/* next free IO-APIC pin for devices */
 	struct machine_desc machine; /* what the guest is told it has */
+	/* arm64: the in-kernel GICv3 and ITS devices (-1: none), the DTB */
+	int gic_fd, its_fd;
+	uint64_t dtb_gpa;
 	struct vm_msi_routes msi;
 	struct vm_device devices[VM_MAX_DEVICES];
 	unsigned int nr_devices;
@@ -277,28 +270,29 @@ struct vm {
 	int exit_efd;
 };
 
+/* The KVM device: $IOVM_KVM_DEVICE (tests), else /dev/kvm. */
+const char *kvm_device_path(void);
 /* RAM and the legacy devices; no KVM yet, so other devices can be added. */
 int vm_create(struct vm **out, const struct vm_config *cfg);
 int vm_add_device(struct vm *vm, const struct vm_device *dev);
 /* Load the guest, then create the KVM VM and its vCPUs. */
 int vm_prepare(struct vm *vm);
-struct boot_setup;
-/* Describe vm->machine to the guest: ACPI tables, or a DTB with --dt. */
-int vm_describe(struct vm *vm, struct boot_setup *setup);
 int vm_start(struct vm *vm);
 /* Ask every thread to stop; the VM ends with @status. Thread-safe. */
 void vm_request_exit(struct vm *vm, int status, const char *why);
 /* Join vCPUs after a stop request; returns the exit status. */
 int vm_stop(struct vm *vm);
 void vm_destroy(struct vm *vm);
-int vm_irq_line(struct vm *vm, unsigned int gsi, bool level);
 /* Stop every vCPU outside the guest (returns once all are parked). */
 int vm_pause(struct vm *vm);
 int vm_resume(struct vm *vm);
 /* Called by a vCPU thread that saw vm->paused; returns when resumed. */
 void vm_vcpu_park(struct vm *vm);
-/* A GSI for MSI messages, its route empty until vm_msi_route(). */
-int vm_msi_gsi_alloc(struct vm *vm, unsigned int *gsi);
+/*
+ * A GSI for MSI messages from requester ID @devid (the ITS tells senders
+ * apart by it), its route empty until vm_msi_route().
+ */
+int vm_msi_gsi_alloc(struct vm *vm, uint32_t devid, unsigned int *gsi);
 /*
  * Route @gsi to the MSI message (@addr, @data), or to nothing (!@valid);
  * KVM sees the change when this returns (once KVM exists).
@@ -308,7 +302,7 @@ int vm_msi_route(struct vm *vm, unsigned int gsi, bool valid, uint64_t addr,
 /* The routing table KVM gets: its entries in @e, the count (may be > @max). */
 size_t vm_irq_routes_build(const struct vm_msi_routes *r,
 			   struct kvm_irq_routing_entry *e, size_t max);
-/* Reserve a 4 KiB MMIO window and an IO-APIC pin for a new device. */
+/* Reserve a 4 KiB MMIO window and an interrupt line for a new device. */
 int vm_alloc_device(struct vm *vm, uint64_t *mmio_base, unsigned int *irq);
 double vm_elapsed_ms(const struct vm *vm);
 /*
@@ -319,17 +313,24 @@ uint64_t vm_ram_checksum(const struct vm *vm, uint64_t gpa, uint64_t len);
 
 /* ---- legacy devices ---- */
 
-int uart_init(struct vm *vm);
+/* A 16550 on @bus at @base (I/O port or MMIO), raising @irq. */
+int uart_init(struct vm *vm, struct io_bus *bus, uint64_t base,
+	      unsigned int irq);
 void uart_exit(struct vm *vm);
 /* Feed bytes typed by the user into the UART's receive FIFO. */
 size_t uart_receive(struct uart *uart, const uint8_t *buf, size_t len);
 /* Readable when the receive FIFO drained after being full. */
 int uart_space_fd(struct uart *uart);
-int testdev_init(struct vm *vm);
+/* The test device's registers, as offsets from its base (kvm/testdev.c). */
+#define TESTDEV_EXIT		1
+#define TESTDEV_MARK		2
+#define TESTDEV_REPORT		4
+#define TESTDEV_GATE		8
+#define TESTDEV_SIZE		12
+/* On @bus at @base: I/O port PORT_TESTDEV on x86, MMIO on arm64. */
+int testdev_init(struct vm *vm, struct io_bus *bus, uint64_t base);
 void testdev_exit(struct vm *vm);
 int pvpanic_init(struct vm *vm, uint64_t base);
-/* The ACPI power-off and reset registers (kvm/x86/acpi_pm.c). */
-int acpi_pm_init(struct vm *vm);
 
 /* ---- the control socket (kvm/control.c) ---- */
 

@@ -23,20 +23,6 @@ static bool windows_overlap(uint64_t a, uint64_t alen, uint64_t b,
 	return a <= b + (blen - 1) && b <= a + (alen - 1);
 }
 
-void machine_init_pc(struct machine_desc *m, unsigned int nr_cpus)
-{
-	memset(m, 0, sizeof(*m));
-	m->nr_cpus = nr_cpus;
-	m->lapic_base = LAPIC_GPA;
-	m->ioapic.base = IOAPIC_GPA;
-	m->ioapic.id = 0;
-	m->ioapic.nr_pins = IOAPIC_NR_PINS;
-	m->uart.present = true;
-	m->uart.port = PORT_UART_COM1;
-	m->uart.irq = IRQ_UART_COM1;
-	m->pci.iommu_endpoint_base = -1;
-}
-
 int machine_add_dev(struct machine_desc *m, const struct machine_dev *dev)
 {
 	unsigned int i;
@@ -70,7 +56,73 @@ static unsigned int pci_nr_buses(const struct machine_pci_host *p)
 
 static bool pin_ok(const struct machine_desc *m, int irq)
 {
-	return irq >= 0 && (unsigned int)irq < m->ioapic.nr_pins;
+	unsigned int lines = m->arch == MACHINE_ARM64 ? m->gic.nr_spis :
+			     m->ioapic.nr_pins;
+
+	return irq >= 0 && (unsigned int)irq < lines;
+}
+
+static int check_irqchip(const struct machine_desc *m)
+{
+	const struct machine_gic *g = &m->gic;
+
+	switch (m->arch) {
+	case MACHINE_X86:
+		if (!m->ioapic.nr_pins ||
+		    m->ioapic.nr_pins > MACHINE_MAX_IOAPIC_PINS)
+			return -EINVAL;
+		return 0;
+	case MACHINE_ARM64:
+		if (!g->nr_spis || g->nr_spis > MACHINE_MAX_SPIS)
+			return -EINVAL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * arm64's fixed windows (GICD, GICR, ITS, the UART), none empty or
+ * wrapping, overlapping neither each other, nor a device, nor the PCI
+ * host's: on arm64 everything is MMIO, in one address space.
+ */
+static int check_arm64_windows(const struct machine_desc *m)
+{
+	const struct machine_gic *g = &m->gic;
+	const struct machine_pci_host *p = &m->pci;
+	struct { uint64_t base, size; } w[6];
+	unsigned int n = 0, i, j;
+
+	w[n].base = g->dist_base;
+	w[n++].size = MACHINE_GICD_SIZE;
+	w[n].base = g->redist_base;
+	w[n++].size = MACHINE_GICR_SIZE * m->nr_cpus;
+	if (g->its_base) {
+		w[n].base = g->its_base;
+		w[n++].size = MACHINE_ITS_SIZE;
+	}
+	if (m->uart.present) {
+		w[n].base = m->uart.mmio_base;
+		w[n++].size = MACHINE_UART_MMIO_SIZE;
+	}
+	if (p->present) {
+		w[n].base = p->ecam_base;
+		w[n++].size = pci_nr_buses(p) * MACHINE_ECAM_BUS_SIZE;
+		w[n].base = p->mmio_base;
+		w[n++].size = p->mmio_size;
+	}
+	for (i = 0; i < n; i++) {
+		if (!window_ok(w[i].base, w[i].size))
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (windows_overlap(w[i].base, w[i].size, w[j].base,
+					    w[j].size))
+				return -EINVAL;
+		for (j = 0; j < m->nr_devs && j < MACHINE_MAX_DEVICES; j++)
+			if (windows_overlap(w[i].base, w[i].size,
+					    m->devs[j].base, m->devs[j].size))
+				return -EINVAL;
+	}
+	return 0;
 }
 
 static int check_dev(const struct machine_desc *m,
@@ -159,7 +211,7 @@ int machine_validate(const struct machine_desc *m)
 
 	if (!m->nr_cpus || m->nr_cpus > MACHINE_MAX_CPUS)
 		return -EINVAL;
-	if (!m->ioapic.nr_pins || m->ioapic.nr_pins > MACHINE_MAX_IOAPIC_PINS)
+	if (check_irqchip(m))
 		return -EINVAL;
 	if (m->nr_devs > MACHINE_MAX_DEVICES)
 		return -EINVAL;
@@ -182,6 +234,8 @@ int machine_validate(const struct machine_desc *m)
 		have_endpoints |= d->iommu_endpoint >= 0;
 	}
 	if (have_endpoints && !have_iommu)
+		return -EINVAL;
+	if (m->arch == MACHINE_ARM64 && check_arm64_windows(m))
 		return -EINVAL;
 	return check_pci(m, have_iommu);
 }

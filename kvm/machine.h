@@ -27,7 +27,7 @@ enum machine_dev_kind {
 struct machine_dev {
 	enum machine_dev_kind kind;
 	uint64_t base, size;
-	int irq;		/* IO-APIC pin (level, active high), or -1 */
+	int irq;		/* IO-APIC pin or SPI (level, active high), or -1 */
 	bool is_iommu;		/* this virtio-mmio window is the virtio-iommu */
 	int iommu_endpoint;	/* endpoint ID behind the virtio-iommu, or -1 */
 };
@@ -57,18 +57,44 @@ struct machine_pci_host {
 	int iommu_endpoint_base;
 };
 
+enum machine_arch {
+	MACHINE_X86,		/* local APICs, an IO-APIC, ISA ports */
+	MACHINE_ARM64,		/* a GICv3 with an ITS, PSCI, MMIO only */
+};
+
+/* arm64's interrupt controller: device interrupts are SPIs. */
+#define MACHINE_MAX_SPIS	988	/* GICv3: INTIDs 32..1019 */
+
+struct machine_gic {
+	uint64_t dist_base;		/* GICD: 64 KiB */
+	uint64_t redist_base;		/* GICR: 128 KiB a CPU, contiguous */
+	uint64_t its_base;		/* the ITS: 128 KiB, or 0 for none */
+	unsigned int nr_spis;		/* device lines 0 .. nr_spis - 1 */
+};
+
+#define MACHINE_GICD_SIZE	0x10000ULL
+#define MACHINE_GICR_SIZE	0x20000ULL	/* per CPU */
+#define MACHINE_ITS_SIZE	0x20000ULL
+#define MACHINE_UART_MMIO_SIZE	0x1000ULL	/* arm64's 8250 window */
+
 struct machine_desc {
-	unsigned int nr_cpus;		/* APIC IDs 0 .. nr_cpus - 1 */
+	enum machine_arch arch;
+	unsigned int nr_cpus;		/* APIC IDs (x86), MPIDRs (arm64) 0 .. nr_cpus - 1 */
+	/* RAM from 0 and from 4 GiB (x86 reads its e820 map instead). */
+	uint64_t ram_low, ram_high;
 	uint64_t lapic_base;
 	struct {
 		uint64_t base;
 		uint8_t id;
 		unsigned int nr_pins;	/* GSIs 0 .. nr_pins - 1 */
 	} ioapic;
+	struct machine_gic gic;		/* arm64 */
+	bool pmu;			/* arm64: a PMUv3 on every vCPU */
 	struct {
-		bool present;		/* a 16550 at an ISA I/O port */
+		bool present;		/* a 16550 at an ISA I/O port or MMIO */
 		uint16_t port;
-		unsigned int irq;	/* IO-APIC pin, level, active high */
+		uint64_t mmio_base;	/* arm64: its 4 KiB window */
+		unsigned int irq;	/* IO-APIC pin or SPI, level, active high */
 	} uart;
 	/*
 	 * Byte-wide I/O ports that power the machine off (a write of the
@@ -91,9 +117,14 @@ struct machine_desc {
 /*
  * What every iovm x86 guest has, as a fresh model: @nr_cpus CPUs, the
  * local APICs and the IO-APIC at their usual addresses, COM1. Devices and
- * the power registers are added by those who create them.
+ * the power registers are added by those who create them (kvm/x86/).
  */
 void machine_init_pc(struct machine_desc *m, unsigned int nr_cpus);
+/*
+ * What every iovm arm64 guest has: @nr_cpus CPUs, the GICv3 with its ITS,
+ * an 8250 at MMIO (kvm/arm64/).
+ */
+void machine_init_arm64(struct machine_desc *m, unsigned int nr_cpus);
 
 /*
  * Add a device window. -ENOSPC when the model is full, -EEXIST when the
@@ -103,9 +134,10 @@ int machine_add_dev(struct machine_desc *m, const struct machine_dev *dev);
 
 /*
  * Check what every encoder relies on: 1..MACHINE_MAX_CPUS CPUs, every
- * interrupt on an existing IO-APIC pin, non-empty windows that neither
+ * interrupt on an existing IO-APIC pin (x86) or SPI (arm64), non-empty windows that neither
  * wrap nor overlap, at most one virtio-iommu, endpoints only when there is
- * one, endpoint IDs unique (PCI ranges included), a sane PCI host.
+ * one, endpoint IDs unique (PCI ranges included), a sane PCI host; on
+ * arm64, the GIC's, ITS's and UART's windows clear of everything else.
  * Returns 0 or -EINVAL.
  */
 int machine_validate(const struct machine_desc *m);

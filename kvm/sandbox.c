@@ -5,6 +5,8 @@
  * else, opening files and making sockets first of all, is refused by a
  * filter on every thread: the calling thread gets SIGSYS, and its handler
  * restores the terminal, names the call and ends iovm with 128 + SIGSYS.
+ * Calls only some architectures have (x86's poll, time, unlink) are in
+ * the architecture's list, arch_sandbox_calls.
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include <linux/seccomp.h>
 
 #include "../log.h"
+#include "arch.h"
 #include "kvm.h"
 
 static const int allowed[] = {
@@ -29,11 +32,11 @@ static const int allowed[] = {
 	SYS_fstat, SYS_newfstatat, SYS_close, SYS_fdatasync, SYS_fsync,
 	SYS_fallocate, SYS_io_submit, SYS_io_getevents, SYS_io_pgetevents,
 	/* waiting */
-	SYS_poll, SYS_ppoll, SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl,
+	SYS_ppoll, SYS_epoll_pwait, SYS_epoll_ctl,
 	SYS_futex, SYS_nanosleep, SYS_clock_nanosleep, SYS_sched_yield,
 	SYS_restart_syscall,
 	/* time, randomness, identity */
-	SYS_clock_gettime, SYS_clock_getres, SYS_gettimeofday, SYS_time,
+	SYS_clock_gettime, SYS_clock_getres, SYS_gettimeofday,
 	SYS_getrandom, SYS_getpid, SYS_gettid, SYS_geteuid,
 	/* memory (malloc) */
 	SYS_brk, SYS_mmap, SYS_munmap, SYS_mremap, SYS_madvise,
@@ -43,12 +46,14 @@ static const int allowed[] = {
 	SYS_sigaltstack, SYS_tgkill, SYS_tkill, SYS_rt_sigtimedwait,
 	/* the control socket, and removing it at exit */
 	SYS_accept4, SYS_setsockopt, SYS_recvfrom, SYS_sendto,
-	SYS_recvmsg, SYS_sendmsg, SYS_unlink, SYS_unlinkat,
+	SYS_recvmsg, SYS_sendmsg, SYS_unlinkat,
 	/* thread and process exit */
 	SYS_exit, SYS_exit_group, SYS_rseq, SYS_set_robust_list,
 };
 
 #define NR_ALLOWED	(sizeof(allowed) / sizeof(allowed[0]))
+/* Room for the architecture's own (arch_sandbox_calls). */
+#define NR_ARCH_MAX	8
 
 static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
@@ -71,17 +76,18 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 
 int sandbox_install(void)
 {
-	struct sock_filter prog[4 + NR_ALLOWED + 2];
+	struct sock_filter prog[4 + NR_ALLOWED + NR_ARCH_MAX + 2];
 	struct sock_fprog fprog = { .filter = prog };
 	struct sigaction sa = { .sa_sigaction = on_sigsys,
 				.sa_flags = SA_SIGINFO };
-	unsigned int n = 0, i;
+	unsigned int n = 0, i, nr = NR_ALLOWED + arch_nr_sandbox_calls;
+	int nr_call;
 
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		offsetof(struct seccomp_data, arch));
-	/* Not x86-64 (an int 0x80 from 32-bit code): no exceptions. */
+	/* Not the native ABI (x86's int 0x80 from 32-bit code): no exceptions. */
 	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		AUDIT_ARCH_X86_64, 1, 0);
+		arch_audit, 1, 0);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 		SECCOMP_RET_KILL_PROCESS);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -90,10 +96,14 @@ int sandbox_install(void)
 	 * One test per call, each jumping over the rest and the TRAP to the
 	 * final ALLOW; x32 numbers (bit 30 set) never match any of them.
 	 */
-	for (i = 0; i < NR_ALLOWED; i++)
+	if (arch_nr_sandbox_calls > NR_ARCH_MAX)
+		return -E2BIG;
+	for (i = 0; i < nr; i++) {
+		nr_call = i < NR_ALLOWED ? allowed[i] :
+			  arch_sandbox_calls[i - NR_ALLOWED];
 		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
-			BPF_K, (unsigned int)allowed[i],
-			NR_ALLOWED - i, 0);
+			BPF_K, (unsigned int)nr_call, nr - i, 0);
+	}
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 		SECCOMP_RET_TRAP);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The small devices that end a guest's life or time it:
+ * The small devices that end a guest's life or time it. The test device
+ * sits on x86 at I/O port 0x500 and on arm64 at an MMIO address (each
+ * arch_layout.h says where); its registers, at offsets from there:
  *
- *  - i8042 command port 0x64: the guest writes 0xfe to reset (reboot=k).
- *    iovm has no keyboard, so reads say "buffers empty".
- *  - test exit, port 0x501: a byte written here ends iovm with that byte
+ *  - test exit, +1: a byte written here ends iovm with that byte
  *    as its exit status. This is how a CI guest reports pass or fail.
- *  - test mark, port 0x502: any write logs the wall time since iovm
+ *  - test mark, +2: any write logs the wall time since iovm
  *    started (the guest's init does this to time the boot).
- *  - IOMMU report, port 0x504, 32-bit accesses: writing an endpoint ID
+ *  - IOMMU report, +4, 32-bit accesses: writing an endpoint ID
  *    takes a snapshot of what the virtio-iommu knows of it; each read
  *    then returns the snapshot's next word: the faults found on it ever
  *    (low, high), its requests holding DMA now, the holds IOMMU requests
@@ -17,7 +17,7 @@
  *    high), flags and reason, oldest first. All ones: no such endpoint,
  *    or no IOMMU. A guest test program counts the faults it caused from
  *    this, exactly: the guest kernel's own log of them is ratelimited.
- *  - IOMMU test gate, port 0x508, 32-bit: writing an endpoint ID makes
+ *  - IOMMU test gate, +8, 32-bit: writing an endpoint ID makes
  *    that endpoint's next batch of requests, translated and held, wait
  *    before moving data until an IOMMU request waits for them (10 s at
  *    most): the race between an UNMAP and DMA in flight, every time.
@@ -32,22 +32,8 @@
 #include "../log.h"
 #include "kvm.h"
 
-#define I8042_CMD_RESET		0xfe
 #define PVPANIC_PANICKED	0x1
 #define PVPANIC_CRASH_LOADED	0x2
-
-static void i8042_io(void *opaque, uint64_t offset, uint8_t *data,
-		     uint32_t len, bool is_write)
-{
-	struct vm *vm = opaque;
-
-	if (!is_write) {
-		data[0] = 0;	/* status: output and input buffers empty */
-		return;
-	}
-	if (offset == PORT_I8042_CMD - 0x60 && data[0] == I8042_CMD_RESET)
-		vm_request_exit(vm, IOVM_EXIT_OK, "guest rebooted");
-}
 
 static void test_io(void *opaque, uint64_t offset, uint8_t *data,
 		    uint32_t len, bool is_write)
@@ -111,7 +97,7 @@ static void iommu_io(void *opaque, uint64_t offset, uint8_t *data,
 	struct vm *vm = t->vm;
 	uint32_t v = ALL_ONES;
 
-	if (len != 4 || (offset && offset != PORT_TEST_GATE - PORT_TEST_REPORT)) {
+	if (len != 4 || (offset && offset != TESTDEV_GATE - TESTDEV_REPORT)) {
 		if (!is_write)
 			memset(data, 0xff, len);
 		return;
@@ -152,7 +138,7 @@ static void pvpanic_io(void *opaque, uint64_t offset, uint8_t *data,
 		pr_info("guest kernel crashed into its crash kernel");
 }
 
-int testdev_init(struct vm *vm)
+int testdev_init(struct vm *vm, struct io_bus *bus, uint64_t base)
 {
 	struct testdev *t = calloc(1, sizeof(*t));
 	int err;
@@ -162,14 +148,12 @@ int testdev_init(struct vm *vm)
 	t->vm = vm;
 	pthread_mutex_init(&t->lock, NULL);
 	vm->testdev = t;
-	err = io_bus_register(&vm->pio, 0x60, 5, i8042_io, vm, "i8042");
+	err = io_bus_register(bus, base + TESTDEV_EXIT, 2, test_io, vm,
+			      "test-exit");
 	if (!err)
-		err = io_bus_register(&vm->pio, PORT_TEST_EXIT, 2, test_io, vm,
-				      "test-exit");
-	if (!err)
-		err = io_bus_register(&vm->pio, PORT_TEST_REPORT,
-				      PORT_TEST_GATE + 4 - PORT_TEST_REPORT,
-				      iommu_io, t, "test-iommu");
+		err = io_bus_register(bus, base + TESTDEV_REPORT,
+				      TESTDEV_SIZE - TESTDEV_REPORT, iommu_io, t,
+				      "test-iommu");
 	return err;
 }
 

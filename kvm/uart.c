@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A 16550A UART at COM1 (0x3f8), the guest's ttyS0. Transmitted bytes go
+ * A 16550A UART, the guest's ttyS0: COM1 (I/O port 0x3f8) on x86, an MMIO
+ * window on arm64, byte registers either way. Transmitted bytes go
  * straight to stdout; bytes typed on stdin wait in the receive FIFO until
- * the guest reads them. The interrupt output is a level (the IO-APIC pin is
- * level-triggered in the device tree), raised while any enabled condition
+ * the guest reads them. The interrupt output is a level (the IO-APIC pin or
+ * GIC SPI is level-triggered in the machine's description), raised while any enabled condition
  * is pending, so an interrupt can neither be lost nor stick.
  */
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "../log.h"
+#include "arch.h"
 #include "kvm.h"
 #include "uart.h"
 
@@ -259,6 +261,7 @@ struct uart {
 	struct vm *vm;
 	pthread_mutex_t lock;
 	struct uart_state s;
+	unsigned int irq;
 	bool irq_level;
 	int space_efd;		/* signalled when the FIFO drains */
 };
@@ -270,7 +273,7 @@ static void uart_update_irq(struct uart *u)
 	if (level == u->irq_level)
 		return;
 	u->irq_level = level;
-	vm_irq_line(u->vm, IRQ_UART_COM1, level);
+	arch_irq_line(u->vm, u->irq, level);
 }
 
 static void uart_io(void *opaque, uint64_t offset, uint8_t *data,
@@ -316,7 +319,8 @@ int uart_space_fd(struct uart *u)
 	return u->space_efd;
 }
 
-int uart_init(struct vm *vm)
+int uart_init(struct vm *vm, struct io_bus *bus, uint64_t base,
+	      unsigned int irq)
 {
 	struct uart *u = calloc(1, sizeof(*u));
 	int err;
@@ -324,6 +328,7 @@ int uart_init(struct vm *vm)
 	if (!u)
 		return -ENOMEM;
 	u->vm = vm;
+	u->irq = irq;
 	pthread_mutex_init(&u->lock, NULL);
 	uart_state_reset(&u->s);
 	u->space_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -332,7 +337,7 @@ int uart_init(struct vm *vm)
 		free(u);
 		return err;
 	}
-	err = io_bus_register(&vm->pio, PORT_UART_COM1, 8, uart_io, u, "uart");
+	err = io_bus_register(bus, base, 8, uart_io, u, "uart");
 	if (err) {
 		close(u->space_efd);
 		free(u);

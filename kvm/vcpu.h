@@ -9,9 +9,7 @@
 /* Sent to a vCPU thread to make KVM_RUN return (see vcpu_kick()). */
 #define VCPU_KICK_SIGNAL	SIGUSR1
 
-int vcpu_create(struct vm *vm, struct vcpu *vcpu, unsigned int id,
-		const struct kvm_cpuid2 *supported);
-int vcpu_setup_boot(struct vcpu *vcpu, uint64_t entry);
+int vcpu_create(struct vm *vm, struct vcpu *vcpu, unsigned int id);
 int vcpu_start(struct vcpu *vcpu);
 void vcpu_kick(struct vcpu *vcpu);
 void vcpu_join(struct vcpu *vcpu);

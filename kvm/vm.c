@@ -11,38 +11,29 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "../log.h"
-#include "boot.h"
-#include "cpuid.h"
+#include "arch.h"
 #include "kvm.h"
 #include "pci.h"
 #include "vcpu.h"
 
-/*
- * How the guest reboots (the i8042 reset port), one legacy UART (COM1 is
- * the only one; the others would only be probed), and i8042 options that
- * keep a kernel with that driver from waiting on a keyboard controller
- * iovm does not have. Without a PCI device there is no host bridge:
- * pci=off saves the kernel probing for one.
- */
-#define DEFAULT_CMDLINE \
-	"reboot=k 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
-#define NO_PCI_CMDLINE		"pci=off"
-
-
 /* xAPIC IDs and CPUID's 8-bit logical processor count. */
 #define IOVM_MAX_VCPUS		255
 
-static int kvm_open(struct vm *vm)
+const char *kvm_device_path(void)
 {
 	const char *dev = getenv("IOVM_KVM_DEVICE");
+
+	return dev && *dev ? dev : "/dev/kvm";
+}
+
+static int kvm_open(struct vm *vm)
+{
+	const char *dev = kvm_device_path();
 	int version;
 
-	if (!dev || !*dev)
-		dev = "/dev/kvm";
 	vm->kvm_fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
 		int err = -errno;
@@ -90,29 +81,14 @@ static int vm_create_kvm(struct vm *vm)
 	if (err)
 		return err;
 	do {
-		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, arch_vm_type(vm));
 	} while (vm->vm_fd < 0 && errno == EINTR);
 	if (vm->vm_fd < 0) {
 		err = -errno;
 		pr_err("KVM_CREATE_VM: %s", strerror(errno));
 		return err;
 	}
-	/* Intel VMX needs these pages for real mode; they sit in the hole. */
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_GPA) < 0) {
-		err = -errno;
-		pr_err("KVM_SET_TSS_ADDR: %s", strerror(errno));
-		return err;
-	}
-	uint64_t idmap = KVM_IDENTITY_MAP_GPA;
-
-	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
-		pr_debug("KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
-		err = -errno;
-		pr_err("KVM_CREATE_IRQCHIP: %s", strerror(errno));
-		return err;
-	}
-	return 0;
+	return arch_vm_create(vm);
 }
 
 static int vm_set_slot(struct vm *vm, uint32_t slot, uint64_t gpa,
@@ -159,7 +135,7 @@ int vm_alloc_device(struct vm *vm, uint64_t *mmio_base, unsigned int *irq)
 {
 	if (vm->next_mmio + SZ_4K > DEVICE_MMIO_BASE + DEVICE_MMIO_SIZE)
 		return -ENOSPC;
-	if (irq && vm->next_irq >= IOAPIC_NR_PINS)
+	if (irq && vm->next_irq >= DEVICE_IRQ_END)
 		return -ENOSPC;
 	*mmio_base = vm->next_mmio;
 	vm->next_mmio += SZ_4K;
@@ -179,12 +155,7 @@ static int vm_init_devices(struct vm *vm)
 				     .iommu_endpoint = -1, .size = SZ_4K };
 	int err;
 
-	machine_init_pc(&vm->machine, vm->nr_cpus);
-	err = testdev_init(vm);
-	if (!err)
-		err = acpi_pm_init(vm);
-	if (!err)
-		err = uart_init(vm);
+	err = arch_vm_init_devices(vm);
 	if (!err)
 		err = vm_alloc_device(vm, &panic.base, NULL);
 	if (!err)
@@ -207,96 +178,47 @@ static char *vm_cmdline(const struct vm *vm)
 	const char *console = cfg->console == CONSOLE_VIRTIO ?
 			      "console=hvc0" : "console=ttyS0";
 	const char *params = cfg->params ? cfg->params : "";
-	const char *pci = vm->pci ? "" : " " NO_PCI_CMDLINE;
-	size_t len = strlen(console) + strlen(DEFAULT_CMDLINE) + strlen(pci) +
-		     strlen(params) + 3;
-	char *s = malloc(len);
+	char *arch = arch_cmdline(vm, vm->pci), *s;
 
-	if (s)
-		snprintf(s, len, "%s %s%s%s%s", console, DEFAULT_CMDLINE, pci,
-			 *params ? " " : "", params);
+	if (!arch)
+		return NULL;
+	if (asprintf(&s, "%s%s%s%s%s", console, *arch ? " " : "", arch,
+		     *params ? " " : "", params) < 0)
+		s = NULL;
+	free(arch);
 	return s;
 }
 
-/* The kernel, initrd, the machine's description and zero page, in RAM. */
-static int vm_load_guest(struct vm *vm, struct kernel_image *k)
+static int vm_load_guest(struct vm *vm, uint64_t *entry)
 {
-	const struct vm_config *cfg = vm->cfg;
-	struct boot_setup setup = { 0 };
-	uint8_t seed[32];
-	char *cmdline;
+	char *cmdline = vm_cmdline(vm);
 	int err;
 
-	err = kernel_load(&vm->mem, cfg->kernel, k);
-	if (err)
-		return err;
-	if (cfg->initrd) {
-		err = initrd_load(&vm->mem, k, cfg->initrd, &setup.initrd_gpa,
-				  &setup.initrd_size);
-		if (err)
-			return err;
-	}
-
-	cmdline = vm_cmdline(vm);
 	if (!cmdline)
 		return -ENOMEM;
-	err = vm_describe(vm, &setup);
-	if (err)
-		goto out;
-	if (vm->machine.pci.present) {
-		setup.reserved_gpa = vm->machine.pci.ecam_base;
-		setup.reserved_size = MACHINE_ECAM_BUS_SIZE *
-			(vm->machine.pci.bus_end - vm->machine.pci.bus_start + 1u);
-	}
-	setup.cmdline = cmdline;
-	/* Early entropy for the guest, as a boot loader with a TPM would. */
-	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed)) {
-		setup.rng_seed = seed;
-		setup.rng_seed_size = sizeof(seed);
-	}
-	err = boot_params_build(&vm->mem, k, &setup);
-	if (!err)
-		err = boot_pagetables_build(&vm->mem);
-	pr_debug("kernel %s: %s, entry 0x%llx, RAM up to 0x%llx used",
-		 cfg->kernel, k->kind == KERNEL_ELF ? "ELF" : "bzImage",
-		 (unsigned long long)k->entry, (unsigned long long)k->end);
+	err = arch_vm_load_guest(vm, cmdline, entry);
 	pr_debug("command line: %s", cmdline);
-out:
-	free((void *)setup.dtb);
 	free(cmdline);
 	return err;
 }
 
 static int vm_create_vcpus(struct vm *vm, uint64_t entry)
 {
-	struct kvm_cpuid2 *cpuid;
 	unsigned int i;
 	int err = 0;
 
-	cpuid = cpuid_supported(vm->kvm_fd);
-	if (!cpuid) {
-		pr_err("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-		return -errno;
-	}
 	vm->vcpus = calloc(vm->nr_cpus, sizeof(*vm->vcpus));
-	if (!vm->vcpus) {
-		free(cpuid);
+	if (!vm->vcpus)
 		return -ENOMEM;
-	}
 	for (i = 0; i < vm->nr_cpus; i++)
 		vm->vcpus[i].fd = -1;
 	for (i = 0; i < vm->nr_cpus && !err; i++) {
-		err = vcpu_create(vm, &vm->vcpus[i], i, cpuid);
+		err = vcpu_create(vm, &vm->vcpus[i], i);
 		if (err)
 			pr_err("cannot create vCPU %u: %s", i, strerror(-err));
 	}
-	free(cpuid);
-	if (!err) {
-		err = vcpu_setup_boot(&vm->vcpus[0], entry);
-		if (err)
-			pr_err("cannot set the boot vCPU's registers: %s",
-			       strerror(-err));
-	}
+	if (!err)
+		err = arch_vm_finish(vm, entry);
 	return err;
 }
 
@@ -318,6 +240,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	clock_gettime(CLOCK_MONOTONIC, &vm->start);
 	vm->cfg = cfg;
 	vm->kvm_fd = vm->vm_fd = vm->control_fd = -1;
+	vm->gic_fd = vm->its_fd = -1;
 	vm->nr_cpus = cfg->nr_cpus;
 	vm->next_mmio = DEVICE_MMIO_BASE;
 	vm->next_irq = FIRST_DEVICE_IRQ;
@@ -357,10 +280,10 @@ int vm_add_device(struct vm *vm, const struct vm_device *dev)
 
 int vm_prepare(struct vm *vm)
 {
-	struct kernel_image k;
+	uint64_t entry = 0;
 	int max, err;
 
-	err = vm_load_guest(vm, &k);
+	err = vm_load_guest(vm, &entry);
 	if (!err)
 		err = kvm_open(vm);
 	if (err)
@@ -375,7 +298,7 @@ int vm_prepare(struct vm *vm)
 	if (!err)
 		err = vm_map_memory(vm);
 	if (!err)
-		err = vm_create_vcpus(vm, k.entry);
+		err = vm_create_vcpus(vm, entry);
 	return err;
 }
 
@@ -439,9 +362,7 @@ int vm_pause(struct vm *vm)
 	while (vm->nr_parked < vm->nr_cpus && !atomic_load(&vm->stopping))
 		pthread_cond_wait(&vm->park_cond, &vm->park_lock);
 	pthread_mutex_unlock(&vm->park_lock);
-	/* Tell the guest's kvmclock it was stopped: no soft-lockup alarms. */
-	for (i = 0; i < vm->nr_cpus; i++)
-		ioctl(vm->vcpus[i].fd, KVM_KVMCLOCK_CTRL, 0);
+	arch_vm_paused(vm);
 	return 0;
 }
 
@@ -489,6 +410,10 @@ void vm_destroy(struct vm *vm)
 	pci_host_destroy(vm->pci);
 	control_close(vm);
 	guest_mem_free(&vm->mem);
+	if (vm->its_fd >= 0)
+		close(vm->its_fd);
+	if (vm->gic_fd >= 0)
+		close(vm->gic_fd);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
@@ -496,15 +421,6 @@ void vm_destroy(struct vm *vm)
 	if (vm->exit_efd >= 0)
 		close(vm->exit_efd);
 	free(vm);
-}
-
-int vm_irq_line(struct vm *vm, unsigned int gsi, bool level)
-{
-	struct kvm_irq_level irq = { .irq = gsi, .level = level };
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-		return -errno;
-	return 0;
 }
 
 double vm_elapsed_ms(const struct vm *vm)

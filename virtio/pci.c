@@ -689,7 +689,7 @@ int virtio_pci_init(struct vm *vm, struct virtio_dev *vdev)
 		return err;
 	vdev->dma.bus_master = &vp->fn.bus_master;
 	for (v = 0; v < vp->msix.nr && !err; v++)
-		err = vm_msi_gsi_alloc(vm, &vp->gsi[v]);
+		err = vm_msi_gsi_alloc(vm, vp->fn.devfn, &vp->gsi[v]);
 	if (!err)
 		err = virtio_core_register(vdev);
 	if (!err)

@@ -5,21 +5,16 @@
  *   iovm-ctl exit N   iovm exits with status N (0-255): pass/fail for CI
  *   iovm-ctl mark     iovm logs the time since its own start
  *
- * Built with `gcc -static -O2` and run as root from the initramfs.
+ * Built with `gcc -static -O2` and run as root from the initramfs. The
+ * test device is an x86 I/O port range or an arm64 MMIO window
+ * (testdev.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/io.h>
 
-/*
- * iovm's test device: two write-only I/O ports; must match the host side.
- * Writing byte N to the exit port makes iovm exit with status N; writing any
- * byte to the mark port makes iovm log the wall-clock time since it started.
- */
-#define IOVM_PORT_EXIT	0x501
-#define IOVM_PORT_MARK	0x502
+#include "testdev.h"
 
 static int usage(const char *prog)
 {
@@ -28,21 +23,6 @@ static int usage(const char *prog)
 		"       %s mark     make iovm log the time since its start\n",
 		prog, prog);
 	return 2;
-}
-
-static int write_port(unsigned short port, unsigned char value)
-{
-	if (ioperm(port, 1, 1)) {
-		int err = errno;
-
-		fprintf(stderr, "iovm-ctl: ioperm(0x%x): %s (%s)\n", port,
-			strerror(err), err == ENOSYS ?
-			"the kernel lacks CONFIG_X86_IOPL_IOPERM" :
-			"must run as root");
-		return -1;
-	}
-	outb(value, port);
-	return 0;
 }
 
 /* Parse a decimal exit status; 0-255 only, as a process exit status. */
@@ -62,10 +42,15 @@ static int parse_status(const char *s, unsigned char *status)
 int main(int argc, char **argv)
 {
 	const char *prog = argv[0] ? argv[0] : "iovm-ctl";
+	struct testdev t;
 	unsigned char status;
 
-	if (argc == 2 && !strcmp(argv[1], "mark"))
-		return write_port(IOVM_PORT_MARK, 0) ? 1 : 0;
+	if (argc == 2 && !strcmp(argv[1], "mark")) {
+		if (testdev_open(&t, "iovm-ctl"))
+			return 1;
+		testdev_write8(&t, TESTDEV_MARK, 0);
+		return 0;
+	}
 
 	if (argc == 3 && !strcmp(argv[1], "exit")) {
 		if (parse_status(argv[2], &status)) {
@@ -74,10 +59,11 @@ int main(int argc, char **argv)
 				argv[2]);
 			return 2;
 		}
-		if (write_port(IOVM_PORT_EXIT, status))
+		if (testdev_open(&t, "iovm-ctl"))
 			return 1;
+		testdev_write8(&t, TESTDEV_EXIT, status);
 		/*
-		 * iovm handles the port write before this vCPU runs again, so
+		 * iovm handles the write before this vCPU runs again, so
 		 * getting here means the VMM is not iovm (or ignored the port).
 		 */
 		fprintf(stderr, "iovm-ctl: the VM is still running after the exit "

@@ -1,7 +1,7 @@
 #!/bin/sh
-# CI boot check: the guest saw the CPUs and the IO-APIC that iovm's
-# description of the machine gives, a device tree (--dt) or ACPI tables,
-# and that one only. Prints one "ok - ..." or "not ok - ..." line per check
+# CI boot check: the guest saw the CPUs and the interrupt controller that
+# iovm's description of the machine gives, a device tree (--dt; always on
+# arm64) or ACPI tables, and that one only. Prints one "ok - ..." or "not ok - ..." line per check
 # and exits 0 only if all pass.
 #
 # Kernel command line: iovm.expect_cpus=N  the number of vCPUs iovm started
@@ -31,6 +31,16 @@ else
 	fail "nproc is $online, iovm.expect_cpus says $expect"
 fi
 
+# As many cpu@ nodes under /cpus as vCPUs.
+check_dt_cpus() {
+	dt_cpus=$(ls -d "$dt"/cpus/cpu@* 2>/dev/null | wc -l)
+	if [ "$dt_cpus" = "$expect" ]; then
+		pass "the device tree has $dt_cpus cpu@ nodes under /cpus"
+	else
+		fail "the device tree has $dt_cpus cpu@ nodes under /cpus, expected $expect"
+	fi
+}
+
 # The device tree (--dt, the project's own kernel).
 check_dt() {
 	pass "the kernel unflattened a device tree ($dt exists)"
@@ -38,12 +48,7 @@ check_dt() {
 		fail "the kernel also found ACPI tables: a guest must get one description"
 	fi
 
-	dt_cpus=$(ls -d "$dt"/cpus/cpu@* 2>/dev/null | wc -l)
-	if [ "$dt_cpus" = "$expect" ]; then
-		pass "the device tree has $dt_cpus cpu@ nodes under /cpus"
-	else
-		fail "the device tree has $dt_cpus cpu@ nodes under /cpus, expected $expect"
-	fi
+	check_dt_cpus
 
 	# The IO-APIC must come from a DT node (compatible "intel,ce4100-ioapic");
 	# this kernel has neither ACPI nor the MP table parser, so a registered
@@ -131,7 +136,28 @@ check_acpi() {
 	fi
 }
 
-if [ -d "$dt" ]; then
+# arm64's device tree: the CPUs brought up through PSCI, the GICv3 and its
+# ITS registered from their nodes, the architected timer running.
+check_dt_arm64() {
+	pass "the kernel unflattened a device tree ($dt exists)"
+	[ -z "$(ls /sys/firmware/acpi/tables 2>/dev/null)" ] ||
+		fail "the kernel also found ACPI tables: a guest must get one description"
+	check_dt_cpus
+	log=$(dmesg)
+	for want in 'psci: PSCIv[0-9.]* detected' 'GICv3: [0-9]* SPIs implemented' \
+		'ITS \[mem 0x[0-9a-f]*-0x[0-9a-f]*\]' 'arch_timer: cp15 timer'; do
+		line=$(echo "$log" | grep -E -o "$want.*" | head -n 1)
+		if [ -n "$line" ]; then
+			pass "$line"
+		else
+			fail "the kernel log has no '$want' line"
+		fi
+	done
+}
+
+if [ -d "$dt" ] && [ "$(uname -m)" = aarch64 ]; then
+	check_dt_arm64
+elif [ -d "$dt" ]; then
 	check_dt
 else
 	check_acpi

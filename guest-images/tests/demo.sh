@@ -14,8 +14,15 @@ if [ -d "$dt" ]; then
 	ls "$dt"
 	echo "-- nodes under /cpus:"
 	ls "$dt/cpus" 2>/dev/null || echo "(no /cpus node)"
-	echo "== IO-APIC and device-tree lines from the kernel log:"
-	dmesg | grep -i -E 'ioapic|io-apic|devicetree|OF:' || echo "(none)"
+	echo "== interrupt controller and device-tree lines from the kernel log:"
+	dmesg | grep -i -E 'ioapic|io-apic|devicetree|OF:|GICv3|ITS|psci|pci-host-generic|iommu' |
+		sed 's/^\[[^]]*\] //' || echo "(none)"
+	# arm64: the PCI host's maps, cell by cell (requester ID base, phandle,
+	# output base, length), as the kernel read them.
+	for m in "$dt"/pcie@*/iommu-map "$dt"/pcie@*/msi-map; do
+		[ -e "$m" ] || continue
+		echo "-- ${m#"$dt"}: $(od -An -tx1 -v "$m" | tr -d ' \n' | sed 's/......../0x& /g')"
+	done
 else
 	echo "== no device tree: the ACPI tables the kernel found"
 	dmesg | grep -E 'ACPI: [A-Z]{4} 0x' | sed 's/^\[[^]]*\] //'

@@ -36,11 +36,12 @@ pci=$(dirname "$virtio")
 bdf=$(basename "$pci")
 [ -e "$pci/msi_irqs" ] || { fail "$dev ($bdf) is not a PCI function with MSI-X"; exit 1; }
 
-# The request queue's IRQ, and its table entry (the N of "N-edge").
+# The request queue's IRQ, and its table entry (the N of x86's "N-edge",
+# of arm64's "N Edge").
 line=$(grep "PCI-MSIX-$bdf .*$(basename "$virtio")-req" /proc/interrupts)
 irq=${line%%:*}
 irq=$(echo $irq)
-entry=$(echo "$line" | sed -n 's/.* \([0-9]*\)-edge .*/\1/p')
+entry=$(echo "$line" | sed -n 's/.* \([0-9]*\)[- ][Ee]dge .*/\1/p')
 count() {
 	total=0
 	for c in $(grep "^ *$irq:" /proc/interrupts | cut -d: -f2); do
@@ -55,8 +56,10 @@ bar1=$(sed -n 2p "$pci/resource" | cut -d' ' -f1)
 at=$(printf '0x%x' $((bar1 + 16 * entry)))
 lo=$(devmem "$at" 32) || { fail "devmem cannot read $at (no iomem=relaxed?)"; exit 1; }
 echo "iovm-guest: $dev at $bdf: request queue on IRQ $irq, MSI-X entry $entry at $at: address $lo:$(devmem $((at + 4)) 32), data $(devmem $((at + 8)) 32)"
+# The MSI window: x86's local APIC range 0xfee00000-0xfeefffff, or
+# arm64's ITS doorbell frame 0xf0030000-0xf003ffff (iovm's layout).
 case "$lo" in
-0x[Ff][Ee][Ee]*) pass "entry $entry sends to the MSI window ($lo)" ;;
+0x[Ff][Ee][Ee]*|0x[Ff]003[0-9A-Fa-f]*) pass "entry $entry sends to the MSI window ($lo)" ;;
 *) fail "entry $entry sends to $lo, not the MSI window" ;;
 esac
 

@@ -1,6 +1,7 @@
 #!/bin/sh
-# virtio-pci (iovm's transport=pci), as the guest found it through ACPI:
-# the PCI host bridge (PNP0A08 and MCFG), each function as lspci would
+# virtio-pci (iovm's transport=pci), as the guest found it through ACPI
+# (x86: the PCI host bridge, PNP0A08 and MCFG) or the device tree (arm64:
+# pci-host-ecam-generic, MSI-X through the ITS): each function as lspci would
 # list it (read from sysfs: busybox has no lspci), bound to virtio-pci with
 # its interrupts on MSI-X, and in an IOMMU group exactly when iovm put it
 # behind the virtio-iommu. Run it after I/O (the disk test): a queue
@@ -23,19 +24,22 @@ for arg in $(cat /proc/cmdline); do
 done
 
 # What the kernel said about the host bridge and its configuration space.
-dmesg | grep -E 'ACPI: (DSDT|MCFG|VIOT) 0x|PNP0A08|PCI host bridge to bus|ECAM|root bus resource|\[1af4:|\[1b36:|PCI: Using|MSI' |
+dmesg | grep -E 'ACPI: (DSDT|MCFG|VIOT) 0x|PNP0A08|pci-host-generic|ITS|PCI host bridge to bus|ECAM|root bus resource|\[1af4:|\[1b36:|PCI: Using|MSI' |
 	sed 's/^\[[^]]*\] /iovm-guest: dmesg: /'
 
 bridge=/sys/bus/pci/devices/0000:00:00.0
 if [ "$(cat $bridge/class 2>/dev/null)" = 0x060000 ]; then
-	pass "host bridge 00:00.0 ($(cat $bridge/vendor):$(cat $bridge/device), class 0x060000) on the root bus iovm's DSDT described"
+	pass "host bridge 00:00.0 ($(cat $bridge/vendor):$(cat $bridge/device), class 0x060000) on the root bus iovm described"
 else
 	fail "no host bridge at 00:00.0"
 fi
 if dmesg | grep -q 'ECAM \[mem 0x[0-9a-f]*-0x[0-9a-f]*\] .*reserved'; then
 	pass "ECAM from the MCFG in use: $(dmesg | grep -o 'ECAM \[mem [^]]*\] [a-z ]*reserved as [A-Za-z0-9 ]*' | head -1)"
+elif dmesg | grep -q 'pci-host-generic .*: ECAM at \[mem'; then
+	# arm64: the device tree's pci-host-ecam-generic node.
+	pass "ECAM from the device tree in use: $(dmesg | grep -o 'pci-host-generic .*: ECAM at \[mem [^]]*\]' | head -1)"
 else
-	fail "the kernel does not use the MCFG's ECAM"
+	fail "the kernel does not use the ECAM iovm described"
 fi
 
 n=0 bound=0 msix=0 grouped=0

@@ -477,7 +477,8 @@ static int check_encodable(const struct machine_desc *m, uint64_t gpa,
 	if (gpa % TABLE_ALIGN || size > UINT32_MAX ||
 	    gpa > UINT32_MAX - size || size < sizeof(struct acpi_rsdp))
 		return -EINVAL;
-	if (machine_validate(m))
+	/* ACPI here describes x86 machines only: arm64 gets a device tree. */
+	if (machine_validate(m) || m->arch != MACHINE_X86)
 		return -EINVAL;
 	/* 32-bit fields for the APICs; the PCI host's bus 0 ECAM base. */
 	if (m->lapic_base > UINT32_MAX || m->ioapic.base > UINT32_MAX)

@@ -10,6 +10,7 @@
 #include "../../log.h"
 #include "../kvm.h"
 #include "acpi.h"
+#include "x86.h"
 
 /* Sleep control register (ACPI 6.5, 4.8.3.7): SLP_TYPx in bits 4:2. */
 #define SLP_EN		(1u << 5)

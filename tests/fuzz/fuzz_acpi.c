@@ -16,7 +16,10 @@
  *    are right, the RSDP -> XSDT -> FADT -> DSDT chain holds, the MADT
  *    has a local APIC per CPU and one IO-APIC, the DSDT lists each device
  *    once (the PCI host bridge too), and the VIOT's nodes are the model's
- *    endpoints, no more, no less.
+ *    endpoints, no more, no less;
+ *  - an arm64 model (FM_ARM64: a GICv3 and ITS, an MMIO UART, the PCI
+ *    host's maps) is refused by acpi_build() and encoded by the device
+ *    tree alone, checked the same way.
  *
  * Input: a struct fuzz_machine, then struct fuzz_dev records until the
  * input runs out (or MACHINE_MAX_DEVICES + 1 of them).
@@ -41,6 +44,8 @@ const char fuzz_name[] = "acpi";
 #define FM_PCI_IOMMU	0x08	/* the PCI host behind the IOMMU */
 #define FM_RAW_APICS	0x10	/* APIC bases as given, not iovm's */
 #define FM_MISALIGN	0x20	/* the area's address not 16-byte aligned */
+#define FM_ARM64	0x40	/* an arm64 model: GIC at the APICs' bases */
+#define FM_NO_ITS	0x80	/* arm64: no ITS */
 
 struct fuzz_machine {
 	uint16_t nr_cpus;
@@ -77,6 +82,27 @@ static uint8_t arena[GUARD + ACPI_AREA_SIZE + GUARD];
 static uint8_t *const area = arena + GUARD;
 static struct machine_desc m;
 
+/*
+ * The arm64 reading of the header: the GIC's distributor and
+ * redistributors where the x86 model has its APICs (iovm's own addresses
+ * unless FM_RAW_APICS), 4 SPIs per IO-APIC pin (past the GICv3's 988 at
+ * the top), the UART's window at its port number in 64 KiB units.
+ */
+static void load_arm64(const struct fuzz_machine *h)
+{
+	bool raw = h->flags & FM_RAW_APICS;
+
+	m.arch = MACHINE_ARM64;
+	m.gic.dist_base = raw ? h->lapic_base : 0xf0000000;
+	m.gic.redist_base = raw ? h->ioapic_base : 0xf0100000;
+	m.gic.its_base = h->flags & FM_NO_ITS ? 0 : 0xf0020000;
+	m.gic.nr_spis = h->ioapic_pins * 4u;
+	m.uart.mmio_base = (uint64_t)h->uart_port << 16;
+	m.ram_low = (uint64_t)h->area_size << 12;
+	m.ram_high = (uint64_t)h->pci_ecam_mib << 20;
+	m.pmu = h->reserved & 1;
+}
+
 static void load(const uint8_t *data, size_t size, uint32_t *area_size,
 		 uint64_t *gpa)
 {
@@ -109,6 +135,8 @@ static void load(const uint8_t *data, size_t size, uint32_t *area_size,
 	m.pci.mmio_size = h.pci_mmio_size;
 	m.pci.iommu_endpoint_base = h.flags & FM_PCI_IOMMU ?
 				    h.pci_endpoint_base : -1;
+	if (h.flags & FM_ARM64)
+		load_arm64(&h);
 	*area_size = h.area_size % (ACPI_AREA_SIZE + 1);
 	*gpa = ACPI_AREA_GPA + (h.flags & FM_MISALIGN ? 8 : 0);
 
@@ -331,6 +359,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(area, FILL, ACPI_AREA_SIZE);
 	err = acpi_build(&m, area, gpa, area_size, &t);
 	check_guards();
+	if (m.arch == MACHINE_ARM64) {
+		/* No ACPI for arm64: refused, the area untouched. */
+		fuzz_assert(err == -EINVAL && t.nr == 0);
+		for (i = 0; i < ACPI_AREA_SIZE; i++)
+			fuzz_assert(area[i] == FILL);
+		err = fuzz_fdt_check(&m);
+		fuzz_assert(valid ? err > 0 || err == -ENOSPC : err == -EINVAL);
+		return 0;
+	}
 	for (i = area_size; i < ACPI_AREA_SIZE; i++)
 		fuzz_assert(area[i] == FILL);
 	fuzz_assert(!valid ? err == -EINVAL :
@@ -402,6 +439,16 @@ size_t fuzz_seed(unsigned int n, uint8_t *buf, size_t max)
 		break;
 	case 4:		/* too little room */
 		h.area_size = 300;
+		break;
+	case 5:		/* arm64: iovm's machine, a PCI host behind the IOMMU */
+		h.flags = FM_UART | FM_ARM64 | FM_PCI | FM_PCI_IOMMU;
+		h.uart_port = 0xe800;		/* 0xe8000000 in 64 KiB units */
+		h.pci_endpoint_base = 0x10000;
+		h.area_size = 0x20000;		/* 512 MiB of RAM in pages */
+		break;
+	case 6:		/* arm64 without an ITS or a UART, 255 vCPUs */
+		h.flags = FM_ARM64 | FM_NO_ITS;
+		h.nr_cpus = MACHINE_MAX_CPUS;
 		break;
 	default:
 		return 0;

@@ -3,6 +3,7 @@
 # is real: directly on a hardware-backed host, else nested under QEMU TCG.
 #
 # usage: tests/guest/run-all.sh [CASE...]    (cases: see suite.sh)
+#        IOVM_ARCH=arm64 tests/guest/run-all.sh [CASE...]   (the arm64 cases)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd -P)
@@ -15,6 +16,23 @@ mkdir -p "$cache"
 # buffers come out too small (seen: "XSAVE consistency problem", then a
 # triple fault, in about 1 boot of 25). Guests skip XSAVE there. On
 # hardware-backed KVM nothing is added.
+arch=${IOVM_ARCH:-$(uname -m)}
+[ "$arch" = aarch64 ] && arch=arm64
+if [ "$arch" = arm64 ]; then
+	# The arm64 cases: an arm64 iovm, arm64 images, and the suite run
+	# here, each guest booted through tests/harness/run --arch arm64
+	# (suite.sh says why). make ARCH=arm64 builds build/arm64/iovm.
+	suite=("$repo/tests/guest/suite.sh" "$repo/${IOVM_ARM64_BIN:-build/arm64/iovm}")
+	for image in $(IOVM_ARCH=arm64 tests/guest/suite.sh --needs "$@"); do
+		case "$image" in
+		dt-kernel) dir=$(guest-images/build-kernel.sh arm64) ;;
+		initramfs) dir=$(guest-images/build-initramfs.sh arm64) ;;
+		stock-*) dir=$(guest-images/build-stock.sh "${image#stock-}" arm64) ;;
+		esac
+		suite+=("--$image" "$dir")
+	done
+	IOVM_ARCH=arm64 exec "${suite[@]}" "$@"
+fi
 if [ "$(tests/harness/kvm-mode 2>/dev/null)" = nested ]; then
 	export IOVM_GUEST_PARAMS="noxsave ${IOVM_GUEST_PARAMS:-}"
 	export IOVM_NESTED=1

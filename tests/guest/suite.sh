@@ -9,6 +9,12 @@
 # tree (every boot passes --dt), and Debian's unmodified kernels, which read
 # iovm's ACPI tables (the stock_* cases, no --dt).
 #
+# With IOVM_ARCH=arm64 the suite is the arm64 one (the arm64_* cases), IOVM
+# an arm64 build and the images arm64 ones; it runs on this machine and
+# boots each guest through tests/harness/run --arch arm64 (direct on an
+# arm64 host with KVM, nested under QEMU elsewhere): level 1 there has no
+# bash of its own. Every arm64 guest reads a device tree.
+#
 # usage: suite.sh IOVM [IMAGES] [CASE...]
 #   IMAGES: --dt-kernel DIR    guest-images/build-kernel.sh's directory
 #           --initramfs DIR    guest-images/build-initramfs.sh's
@@ -28,12 +34,20 @@ CASES=(boot boot_elf reboot exit_status panic disk disk_ro disks8
        stock_disks stock_iommu_strict stock_iommu_fault stock_pci_iommu
        stock_pci stock_pci_mixed stock_pci_msix_fault stock_vfio
        stock61_disk)
+ARCH=${IOVM_ARCH:-$(uname -m)}
+[ "$ARCH" = aarch64 ] && ARCH=arm64
+if [ "$ARCH" = arm64 ]; then
+	CASES=(arm64_boot arm64_exit_status arm64_iommu_disks arm64_iommu_fault
+	       arm64_vfio_platform
+	       arm64_stock_disk arm64_stock_iommu arm64_stock_pci_reboot
+	       arm64_stock_msix_fault arm64_stock_vfio_pci arm64_stock61_disk)
+fi
 
 # needs CASE: the images it boots.
 needs() {
 	case "$1" in
-	stock61_*) echo stock-6.1 ;;
-	stock_*) echo stock-6.12 ;;
+	stock61_*|arm64_stock61_*) echo stock-6.1 ;;
+	stock_*|arm64_stock_*) echo stock-6.12 ;;
 	*) printf '%s\n' dt-kernel initramfs ;;
 	esac
 }
@@ -67,10 +81,13 @@ only=("$@")
 WORK=$(mktemp -d /tmp/iovm-suite.XXXXXX)
 # Local copies: nested, the cache is a 9p share, and one read of each
 # image beats one per boot over it (twice a level-1 hang started there).
-if [ -n "$KDIR" ] && [ -n "$IDIR" ]; then
+if [ -n "$KDIR" ] && [ -n "$IDIR" ] && [ "$ARCH" = arm64 ]; then
+	cp "$KDIR/Image" "$IDIR/initramfs.cpio.gz" "$WORK/"
+elif [ -n "$KDIR" ] && [ -n "$IDIR" ]; then
 	cp "$KDIR/bzImage" "$KDIR/vmlinux" "$IDIR/initramfs.cpio.gz" "$WORK/"
 fi
 BZ=$WORK/bzImage
+IMAGE=$WORK/Image
 ELF=$WORK/vmlinux
 INITRD=$WORK/initramfs.cpio.gz
 # stock_images NAME DIR: $WORK/NAME/{vmlinuz,initramfs.cpio.gz}.
@@ -87,6 +104,7 @@ NESTED=${IOVM_NESTED:-}
 # How iovm describes the machine: a device tree for the project's kernel;
 # the stock cases clear it (ACPI, iovm's default).
 DESC=(--dt)
+[ "$ARCH" = arm64 ] && DESC=()		# implied: arm64 has nothing else
 # shellcheck source=tests/harness/nested-retry.sh
 . "$(dirname "$0")/../harness/nested-retry.sh"
 trap 'rm -rf "$WORK"' EXIT
@@ -104,7 +122,14 @@ wanted() {
 	return 1
 }
 
+HARNESS=$(cd "$(dirname "$0")/../harness" && pwd)/run
 run_iovm() {
+	if [ "$ARCH" = arm64 ]; then
+		"$HARNESS" --arch arm64 --timeout 300 --share "$WORK" \
+			--share "$(dirname "$IOVM")" -- \
+			"$IOVM" run "$@" > "$last_log" 2>&1 < /dev/null
+		return
+	fi
 	timeout 300 "$IOVM" run "${DESC[@]}" "$@" > "$last_log" 2>&1 < /dev/null
 }
 
@@ -585,21 +610,30 @@ case_vfio_data() {
 	fi
 }
 
-case_vfio_isolation() {
+# vfio_isolation_check NAME: the guest said isolation held, the image's
+# reference sector is intact, iovm counted the faults.
+vfio_isolation_check() {
 	local faults
-	vfio_boot isolation || return
 	faults=$(vfio_faults)
 	if ! grep -q '^ok - isolation held' "$last_log"; then
-		not_ok "vfio-isolation: the guest did not report 'isolation held'"
+		not_ok "$1: the guest did not report 'isolation held'"
 	elif ! vfio_image_check isolation 4096; then
-		not_ok "vfio-isolation: the image's reference sector changed (a refused write reached the disk?)"
+		not_ok "$1: the image's reference sector changed (a refused write reached the disk?)"
 	elif [ "${faults:-0}" -lt 4 ]; then
-		not_ok "vfio-isolation: iovm counted ${faults:-no} faults on the VFIO endpoint, expected at least 4"
+		not_ok "$1: iovm counted ${faults:-no} faults on the VFIO endpoint, expected at least 4"
 		grep 'iovm: iommu:' "$last_log" | sed 's/^/#   /'
 	else
 		grep 'iovm: iommu: endpoint' "$last_log" | sed 's/^/#   /'
-		ok "vfio-isolation: unmapped and read-only DMA refused, $faults faults counted by iovm, nothing outside the mappings changed"
+		isolation_faults=$faults
+		return 0
 	fi
+	return 1
+}
+
+case_vfio_isolation() {
+	vfio_boot isolation || return
+	vfio_isolation_check vfio-isolation &&
+		ok "vfio-isolation: unmapped and read-only DMA refused, $isolation_faults faults counted by iovm, nothing outside the mappings changed"
 }
 
 case_vfio_hostile() {
@@ -819,6 +853,163 @@ case_stock61_disk() {
 		-p "$EXTRA iovm.run=boot,disk iovm.end=poweroff" || return
 	if passed_and_wrote stock61-disk 2 "$img"; then
 		ok "stock61-disk: Debian's $(stock_version 6.1) read its ACPI tables, wrote and read its disk; the image holds exactly that; powered off: exit 0"
+	fi
+}
+
+# ---- arm64 (IOVM_ARCH=arm64): every guest reads iovm's device tree ----
+
+# The project's arm64 kernel with 2 vCPUs: CPUs through PSCI, the GICv3 and
+# its ITS, the timer; the test device's mark and exit status.
+case_arm64_boot() {
+	boot arm64-boot 0 -k "$IMAGE" -i "$INITRD" -c 2 -m 256 \
+		-p "$EXTRA iovm.run=boot iovm.expect_cpus=2" || return
+	local mark
+	mark=$(sed -n 's/.*guest mark after \([0-9]*\) ms.*/\1/p' "$last_log")
+	if ! grep -q 'iovm: guest test device: exit status 0' "$last_log"; then
+		not_ok "arm64-boot: the exit status did not come from the test device"
+	elif [ -z "$mark" ]; then
+		not_ok "arm64-boot: no mark from the guest's test device write"
+	else
+		ok "arm64-boot: Image, 2 vCPUs by PSCI, GICv3 and ITS, timer seen; init after $mark ms; the test device's exit status"
+	fi
+}
+
+case_arm64_exit_status() {
+	boot arm64-exit-status 7 -k "$IMAGE" -i "$INITRD" -m 128 \
+		-p "$EXTRA iovm.run=exit7" &&
+		ok "arm64-exit-status: the guest chose iovm's exit status (7) through the test device's MMIO window"
+}
+
+# A disk on virtio-pci (iommu-map) and one on virtio-mmio (iommus) behind
+# the virtio-iommu, 2 vCPUs: the IOMMU groups, MSI-X through the ITS, the
+# round trip on the PCI disk; the guest's power-off ends iovm with 0.
+case_arm64_iommu_disks() {
+	local img=$WORK/arm64-pci.img
+	truncate -s 8M "$img" "$WORK/arm64-mmio.img"
+	boot arm64-iommu-disks 0 -k "$IMAGE" -i "$INITRD" -c 2 -m 256 \
+		--iommu --debug -d "$img,serial=pci-rw,transport=pci" \
+		-d "$WORK/arm64-mmio.img,serial=mmio-rw" \
+		-p "$EXTRA iovm.run=boot,iommu,pci iovm.expect_cpus=2 iovm.expect_groups=2 iovm.disk_serial=pci-rw iovm.expect_pci=1 iovm.expect_pci_iommu=1 iovm.end=poweroff" ||
+		return
+	if passed_and_wrote arm64-iommu-disks 3 "$img" &&
+	   iommu_counters arm64-iommu-disks; then
+		show_pci
+		ok "arm64-iommu-disks: a virtio-pci disk (iommu-map) and a virtio-mmio disk (iommus) behind the virtio-iommu, 2 groups, MSI-X through the ITS; the image holds exactly the 4 MiB written; powered off: exit 0; $counted"
+	fi
+}
+
+case_arm64_iommu_fault() {
+	iommu_fault arm64-iommu-fault -k "$IMAGE" -i "$INITRD"
+}
+
+# Device assignment on virtio-mmio: the project's kernel has vfio-platform
+# (Debian's arm64 config does not).
+case_arm64_vfio_platform() {
+	truncate -s 16M "$WORK/vfio-isolation-0.img"
+	truncate -s 64M "$WORK/vfio-isolation.img"
+	boot arm64-vfio-platform 0 -k "$IMAGE" -i "$INITRD" -m 256 --iommu \
+		--debug -d "$WORK/vfio-isolation-0.img" \
+		-d "$WORK/vfio-isolation.img,serial=vfio-disk" \
+		-p "$EXTRA iovm.run=vfio-isolation vfio_platform.reset_required=0 vfio_iommu_type1.allow_unsafe_interrupts=1" ||
+		return
+	vfio_isolation_check arm64-vfio-platform &&
+		ok "arm64-vfio-platform: a virtio-mmio disk on vfio-platform driven by a guest program; unmapped and read-only DMA refused, $isolation_faults faults counted by iovm, nothing outside the mappings changed"
+}
+
+# Debian's own arm64 kernel package, unmodified: a virtio-mmio disk without
+# the IOMMU, 2 vCPUs.
+case_arm64_stock_disk() {
+	local img=$WORK/arm64-stock.img
+	stock_kernel 6.12 || return
+	truncate -s 8M "$img"
+	boot arm64-stock-disk 0 "${STOCK[@]}" -c 2 -m 256 -d "$img" \
+		-p "$EXTRA iovm.run=boot,disk iovm.expect_cpus=2" || return
+	if passed_and_wrote arm64-stock-disk 2 "$img"; then
+		ok "arm64-stock-disk: Debian's $(stock_version 6.12), 2 vCPUs, read iovm's device tree, wrote and read its virtio-mmio disk; the image holds exactly that"
+	fi
+}
+
+# The same kernel behind the virtio-iommu, with its own driver module: a
+# virtio-pci disk by iommu-map and a virtio-mmio one by iommus.
+case_arm64_stock_iommu() {
+	local img=$WORK/arm64-stock-pci.img
+	stock_kernel 6.12 || return
+	truncate -s 8M "$img" "$WORK/arm64-stock-mmio.img"
+	boot arm64-stock-iommu 0 "${STOCK[@]}" -c 2 -m 256 --iommu --debug \
+		-d "$img,serial=pci-rw,transport=pci" \
+		-d "$WORK/arm64-stock-mmio.img,serial=mmio-rw" \
+		-p "$EXTRA iovm.run=iommu,pci iovm.expect_groups=2 iovm.expect_group_type=DMA iovm.disk_serial=pci-rw iovm.expect_pci=1 iovm.expect_pci_iommu=1" ||
+		return
+	if passed_and_wrote arm64-stock-iommu 2 "$img" &&
+	   iommu_counters arm64-stock-iommu; then
+		show_pci
+		ok "arm64-stock-iommu: Debian's $(stock_version 6.12), unmodified: a virtio-pci disk (iommu-map) and a virtio-mmio disk (iommus) behind the virtio-iommu, 2 DMA groups, MSI-X through the ITS; the image holds exactly the 4 MiB written; $counted"
+	fi
+}
+
+# virtio-pci without the IOMMU; the guest's reboot (PSCI SYSTEM_RESET)
+# ends iovm with 0.
+case_arm64_stock_pci_reboot() {
+	local img=$WORK/arm64-stock-plain.img
+	stock_kernel 6.12 || return
+	truncate -s 8M "$img"
+	boot arm64-stock-pci-reboot 0 "${STOCK[@]}" -m 256 \
+		-d "$img,transport=pci" \
+		-p "$EXTRA iovm.run=disk,pci iovm.expect_pci=1 iovm.expect_pci_iommu=0 iovm.end=reboot" ||
+		return
+	if passed_and_wrote arm64-stock-pci-reboot 2 "$img"; then
+		show_pci
+		ok "arm64-stock-pci-reboot: a virtio-pci disk without the IOMMU, on MSI-X through the ITS; the image holds exactly the 4 MiB written; rebooted (PSCI): exit 0"
+	fi
+}
+
+# An MSI-X message the guest never mapped is a DMA write the IOMMU refuses:
+# no interrupt (guest-images/tests/msix-fault.sh).
+case_arm64_stock_msix_fault() {
+	local img=$WORK/arm64-msix.img
+	stock_kernel 6.12 || return
+	truncate -s 8M "$img"
+	boot arm64-stock-msix-fault 0 "${STOCK[@]}" -m 256 --iommu --debug \
+		--trace iommu -d "$img,serial=pci-rw,transport=pci" \
+		-p "$EXTRA iomem=relaxed iovm.run=msix-fault iovm.disk_serial=pci-rw" ||
+		return
+	if ! grep -q 'IOVM-TEST-RESULT: msix-fault rc=0' "$last_log"; then
+		not_ok "arm64-stock-msix-fault: the guest did not pass its test"
+	elif ! grep -q 'MSI-X vector [0-9]*: message to 0x[0-9a-f]*, outside the MSI window: a DMA write, refused' "$last_log" ||
+	     ! grep -q 'trace: iommu: fault: endpoint 65544 (blk0) write' "$last_log"; then
+		not_ok "arm64-stock-msix-fault: iovm did not report the refused message"
+		grep 'iovm:' "$last_log" | sed 's/^/#   /'
+	else
+		grep 'iovm-guest: \|MSI-X vector\|trace: iommu: fault' "$last_log" |
+			sed 's/^/#   /'
+		ok "arm64-stock-msix-fault: an MSI-X message outside the ITS doorbell window was a DMA write the IOMMU refused (a write fault on endpoint 65544); no interrupt reached the guest"
+	fi
+}
+
+# Device assignment: a virtio-pci disk bound to vfio-pci and driven by a
+# guest program (vfio-blk) that points it at memory it was not given.
+case_arm64_stock_vfio_pci() {
+	stock_kernel 6.12 || return
+	truncate -s 16M "$WORK/vfio-isolation-0.img"
+	truncate -s 64M "$WORK/vfio-isolation.img"
+	boot arm64-stock-vfio-pci 0 "${STOCK[@]}" -m 256 --iommu --debug \
+		-d "$WORK/vfio-isolation-0.img" \
+		-d "$WORK/vfio-isolation.img,serial=vfio-disk,transport=pci" \
+		-p "$EXTRA iovm.run=vfio-isolation vfio_iommu_type1.allow_unsafe_interrupts=1" ||
+		return
+	vfio_isolation_check arm64-stock-vfio-pci &&
+		ok "arm64-stock-vfio-pci: Debian's $(stock_version 6.12): a virtio-pci disk on vfio-pci, its MSI-X vectors handed to the guest program through VFIO; unmapped and read-only DMA refused, $isolation_faults faults counted by iovm, nothing outside the mappings changed"
+}
+
+# Debian 12's own arm64 kernel (6.1) has no virtio-iommu driver.
+case_arm64_stock61_disk() {
+	local img=$WORK/arm64-stock61.img
+	stock_kernel 6.1 || return
+	truncate -s 8M "$img"
+	boot arm64-stock61-disk 0 "${STOCK[@]}" -m 256 -d "$img" \
+		-p "$EXTRA iovm.run=boot,disk iovm.end=poweroff" || return
+	if passed_and_wrote arm64-stock61-disk 2 "$img"; then
+		ok "arm64-stock61-disk: Debian's $(stock_version 6.1), unmodified, read iovm's device tree, wrote and read its disk; the image holds exactly that; powered off (PSCI): exit 0"
 	fi
 }
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "../../kvm/cpuid.h"
+#include "../../kvm/x86/cpuid.h"
 
 static struct kvm_cpuid2 *supported(void)
 {

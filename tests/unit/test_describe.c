@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "../../kvm/boot.h"
+#include "../../kvm/x86/boot.h"
 #include "../../kvm/x86/acpi.h"
 
 #define RAM_SIZE	(64ULL << 20)

@@ -404,8 +404,8 @@ static void test_irq_routes(void **state)
 	assert_int_equal(e[39].gsi, 23);
 	/* MSI routes follow, valid ones only, at their GSIs. */
 	r.nr = 3;
-	r.msi[0] = (struct vm_msi_route){ true, 0xfee01000, 0x4021 };
-	r.msi[2] = (struct vm_msi_route){ true, 0x1fee00000ULL, 0x22 };
+	r.msi[0] = (struct vm_msi_route){ true, 0xfee01000, 0x4021, 0 };
+	r.msi[2] = (struct vm_msi_route){ true, 0x1fee00000ULL, 0x22, 8 };
 	n = vm_irq_routes_build(&r, e, 64);
 	assert_int_equal(n, 42);
 	assert_int_equal(e[40].gsi, FIRST_MSI_GSI);

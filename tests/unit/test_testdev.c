@@ -72,7 +72,7 @@ static void test_report_snapshot(void **state)
 	};
 	unsigned int i;
 
-	assert_int_equal(testdev_init(&vm), 0);
+	assert_int_equal(testdev_init(&vm, &vm.pio, PORT_TESTDEV), 0);
 	out32(&vm, PORT_TEST_REPORT, 2);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_int_equal(in32(&vm, PORT_TEST_REPORT), want[i]);
@@ -91,7 +91,7 @@ static void test_no_such_endpoint(void **state)
 	struct vm without = { 0 };
 	uint8_t b = 0;
 
-	assert_int_equal(testdev_init(&with), 0);
+	assert_int_equal(testdev_init(&with, &with.pio, PORT_TESTDEV), 0);
 	out32(&with, PORT_TEST_REPORT, 7);
 	assert_int_equal(in32(&with, PORT_TEST_REPORT), 0xffffffff);
 	/* Only aligned 32-bit accesses: others read as nothing there. */
@@ -100,7 +100,7 @@ static void test_no_such_endpoint(void **state)
 	assert_int_equal(in32(&with, PORT_TEST_REPORT + 2), 0xffffffff);
 	testdev_exit(&with);
 
-	assert_int_equal(testdev_init(&without), 0);
+	assert_int_equal(testdev_init(&without, &without.pio, PORT_TESTDEV), 0);
 	out32(&without, PORT_TEST_REPORT, 1);
 	assert_int_equal(in32(&without, PORT_TEST_REPORT), 0xffffffff);
 	out32(&without, PORT_TEST_GATE, 1);	/* no IOMMU: nothing to arm */
@@ -113,7 +113,7 @@ static void test_gate(void **state)
 	struct vm vm = { .iommu = &f, .iommu_report = fake_report,
 			 .iommu_gate = fake_gate };
 
-	assert_int_equal(testdev_init(&vm), 0);
+	assert_int_equal(testdev_init(&vm, &vm.pio, PORT_TESTDEV), 0);
 	out32(&vm, PORT_TEST_GATE, 2);
 	assert_int_equal(f.gate, 2);
 	assert_int_equal(in32(&vm, PORT_TEST_GATE), 0xffffffff);

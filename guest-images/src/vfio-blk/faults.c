@@ -8,14 +8,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/io.h>
 #include <unistd.h>
 
 #include "faults.h"
 
-/* iovm's test device; must match its kvm/testdev.c. */
-#define PORT_REPORT	0x504
-#define PORT_GATE	0x508
 #define ALL_ONES	0xffffffffU
 #define FAULT_F_READ	1		/* VIRTIO_IOMMU_FAULT_F_READ */
 
@@ -25,26 +21,32 @@ struct report {
 	struct fault recent[MAX_FAULTS];
 };
 
+/* The report's next word. */
+static uint32_t next(struct fault_log *log)
+{
+	return testdev_read32(&log->dev, TESTDEV_REPORT);
+}
+
 static int report_read(struct fault_log *log, struct report *r)
 {
 	uint32_t lo, hi, flags, i;
 
 	if (!log->ports)
 		return -ENODEV;
-	outl(log->endpoint, PORT_REPORT);
-	lo = inl(PORT_REPORT);
-	hi = inl(PORT_REPORT);
-	r->holds = inl(PORT_REPORT);
-	r->holds_waited = inl(PORT_REPORT);
-	r->nr = inl(PORT_REPORT);
+	testdev_write32(&log->dev, TESTDEV_REPORT, log->endpoint);
+	lo = next(log);
+	hi = next(log);
+	r->holds = next(log);
+	r->holds_waited = next(log);
+	r->nr = next(log);
 	if (r->nr == ALL_ONES || r->nr > MAX_FAULTS)
 		return -ENOENT;
 	r->faults = (uint64_t)hi << 32 | lo;
 	for (i = 0; i < r->nr; i++) {
-		lo = inl(PORT_REPORT);
-		hi = inl(PORT_REPORT);
-		flags = inl(PORT_REPORT);
-		(void)inl(PORT_REPORT);		/* reason */
+		lo = next(log);
+		hi = next(log);
+		flags = next(log);
+		(void)next(log);		/* reason */
 		r->recent[i].addr = (uint64_t)hi << 32 | lo;
 		r->recent[i].dir = flags & FAULT_F_READ ? 'R' : 'W';
 	}
@@ -56,8 +58,7 @@ int fault_log_open(struct fault_log *log)
 	int err = 0;
 
 	memset(log, 0, sizeof(*log));
-	if (ioperm(PORT_REPORT, PORT_GATE + 4 - PORT_REPORT, 1))
-		err = -errno;
+	err = testdev_open(&log->dev, "vfio-blk");
 	log->ports = !err;
 	/* Only what the kernel logs from now on is ours to witness. */
 	log->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -108,7 +109,7 @@ int fault_log_holds(struct fault_log *log)
 void fault_log_gate(struct fault_log *log)
 {
 	if (log->ports)
-		outl(log->endpoint, PORT_GATE);
+		testdev_write32(&log->dev, TESTDEV_GATE, log->endpoint);
 }
 
 void faults_str(const struct faults *f, char *buf, size_t len)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The IOMMU faults a case caused, and whether the IOMMU waited for DMA in
- * flight, from iovm's own record: its test device (I/O ports 0x504 and
- * 0x508, see iovm's kvm/testdev.c) reports what the virtio-iommu found on
- * an endpoint. iovm records a fault before the request it belongs to
+ * flight, from iovm's own record: its test device (its report and gate
+ * registers, see ../testdev.h and iovm's kvm/testdev.c) reports what the
+ * virtio-iommu found on an endpoint. iovm records a fault before the request it belongs to
  * completes, so reading the record once a case has ended (completion or
  * NEEDS_RESET seen) counts exactly, with no time window.
  *
@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../testdev.h"
+
 struct fault {
 	uint64_t addr;
 	char dir;			/* 'R': device read, 'W': write */
@@ -42,7 +44,8 @@ struct faults {
 
 struct fault_log {
 	unsigned int endpoint;		/* whose faults count; set by the caller */
-	bool ports;			/* ioperm() granted */
+	bool ports;			/* the test device is reachable */
+	struct testdev dev;
 	uint64_t faults;		/* at faults_begin() */
 	uint32_t holds_waited;
 	int kmsg;

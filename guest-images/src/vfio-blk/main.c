@@ -114,8 +114,8 @@ int main(int argc, char **argv)
 	report_watchdog_start();
 	err = fault_log_open(&log);
 	if (err && strcmp(what, "data")) {
-		printf("not ok - vfio-blk: iovm's test device (I/O ports 0x504-0x50b) is out of reach: %s; the %s checks count faults from it\n",
-		       strerror(-err), what);
+		printf("not ok - vfio-blk: iovm's test device (%s) is out of reach: %s; the %s checks count faults from it\n",
+		       TESTDEV_WHERE, strerror(-err), what);
 		return 1;
 	}
 

@@ -210,6 +210,42 @@ static int acpi_endpoint(struct vblk *d)
 	return 0;
 }
 
+/*
+ * The endpoint ID a device tree's 'iommu-map' gives a PCI function (arm64):
+ * the host bridge's node, two levels up from the function in sysfs, maps
+ * requester IDs [rid_base, rid_base + length) to endpoints from its base.
+ */
+static int dt_pci_endpoint(struct vblk *d)
+{
+	char path[PATH_MAX];
+	uint32_t map[4], rid_base, base, length;
+	unsigned int seg, bus, dev, fn, rid;
+	ssize_t n;
+	int fd;
+
+	if (sscanf(d->name, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
+		return -ENOENT;
+	rid = bus << 8 | dev << 3 | fn;
+	/* iommu-map = <rid_base &viommu base length>: big-endian cells. */
+	dev_path(d, "../../of_node/iommu-map", path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	n = read(fd, map, sizeof(map));
+	close(fd);
+	if (n != sizeof(map))
+		return -ENOENT;
+	rid_base = __builtin_bswap32(map[0]);
+	base = __builtin_bswap32(map[2]);
+	length = __builtin_bswap32(map[3]);
+	if (rid < rid_base || rid - rid_base >= length)
+		return -ENOENT;
+	d->endpoint = base + (rid - rid_base);
+	say("IOMMU group %u, virtio-iommu endpoint %u (device tree 'iommu-map' of the PCI host)",
+	    d->group_id, d->endpoint);
+	return 0;
+}
+
 /* IOMMU group, and the endpoint ID the firmware tables give the device. */
 int find_group(struct vblk *d)
 {
@@ -223,7 +259,7 @@ int find_group(struct vblk *d)
 		return -ENODEV;
 	}
 	d->group_id = (unsigned int)strtoul(buf, NULL, 10);
-	if (dt_endpoint(d) && acpi_endpoint(d))
+	if (dt_endpoint(d) && dt_pci_endpoint(d) && acpi_endpoint(d))
 		say("IOMMU group %u; no firmware table names its virtio-iommu endpoint",
 		    d->group_id);
 	return 0;

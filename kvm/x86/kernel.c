@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../log.h"
+#include "../../log.h"
 #include "boot.h"
 
 #define BZ_HDR_OFFSET		0x1f1
@@ -178,56 +178,6 @@ int kernel_load_buf(struct guest_mem *mem, const char *name,
 	return -ENOEXEC;
 }
 
-/* Read a whole regular file; logs one line naming @what on failure. */
-static int read_file(const char *what, const char *path, uint64_t max,
-		     uint8_t **out, size_t *out_len)
-{
-	struct stat st;
-	uint8_t *buf;
-	size_t done = 0;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		pr_err("%s %s: %s", what, path, strerror(errno));
-		return err;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		pr_err("%s %s: not a regular file", what, path);
-		close(fd);
-		return -EINVAL;
-	}
-	if ((uint64_t)st.st_size > max || !st.st_size) {
-		pr_err("%s %s: size %lld bytes is not plausible for a kernel",
-		       what, path, (long long)st.st_size);
-		close(fd);
-		return -EFBIG;
-	}
-	buf = malloc(st.st_size);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, st.st_size - done);
-
-		if (n <= 0) {
-			err = n ? -errno : -EIO;
-			pr_err("%s %s: read failed: %s", what, path,
-			       strerror(-err));
-			free(buf);
-			close(fd);
-			return err;
-		}
-		done += n;
-	}
-	close(fd);
-	*out = buf;
-	*out_len = done;
-	return 0;
-}
-
 int kernel_load(struct guest_mem *mem, const char *path,
 		struct kernel_image *k)
 {
@@ -235,7 +185,7 @@ int kernel_load(struct guest_mem *mem, const char *path,
 	size_t len = 0;
 	int err;
 
-	err = read_file("kernel", path, KERNEL_MAX_SIZE, &buf, &len);
+	err = file_read_all("kernel", path, KERNEL_MAX_SIZE, &buf, &len);
 	if (err)
 		return err;
 	err = kernel_load_buf(mem, path, buf, len, k);

@@ -14,7 +14,7 @@
 #include <asm/bootparam.h>
 #include <linux/kvm.h>
 
-#include "kvm.h"
+#include "../kvm.h"
 
 /* Low-memory layout, all below the EBDA at 0x9fc00. */
 #define BOOT_GDT_GPA		0x0500ULL
@@ -89,6 +89,9 @@ int boot_params_build(struct guest_mem *mem, const struct kernel_image *k,
 /* Fill boot_params' e820 table from the RAM layout; returns the count. */
 unsigned int boot_e820_build(const struct guest_mem *mem,
 			     struct boot_e820_entry *table, unsigned int max);
+
+/* Describe vm->machine to the guest: ACPI tables, or a DTB with --dt. */
+int vm_describe(struct vm *vm, struct boot_setup *setup);
 
 /* Identity page tables for the low 4 GiB and the boot GDT. */
 int boot_pagetables_build(struct guest_mem *mem);

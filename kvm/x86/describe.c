@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../fdt/fdt.h"
-#include "../log.h"
+#include "../../fdt/fdt.h"
+#include "../../log.h"
+#include "../kvm.h"
+#include "acpi.h"
 #include "boot.h"
-#include "kvm.h"
-#include "x86/acpi.h"
 
 static int describe_dt(struct vm *vm, struct boot_setup *setup)
 {

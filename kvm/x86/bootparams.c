@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../log.h"
+#include "../../log.h"
 #include "boot.h"
 
 #define E820_RAM	1
