@@ -18,6 +18,7 @@
 #   make arm64-probe   the harness's arm64 KVM runs a guest (in check)
 #   make ARCH=arm64    cross-build a static arm64 iovm (build/arm64/iovm)
 #   make demo ARCH=arm64   the demo on an arm64 guest, in the arm64 harness
+#   make demo-vfio ARCH=arm64  the VFIO demo there (Debian's 6.12, vfio-pci)
 #   make guest-tests-arm64 the arm64 guest cases (in check)
 #   make deps       install the Debian packages (or print the apt-get line)
 #   make install    iovm and its man page into $(DESTDIR)$(PREFIX)
@@ -276,8 +277,13 @@ else
 endif
 
 demo-vfio: deps
+ifeq ($(ARCH),arm64)
+	@$(MAKE) --no-print-directory ARCH=arm64
+	@ARM64_IOVM=$(ARM64_IOVM) scripts/demo vfio-arm64
+else
 	@$(MAKE) --no-print-directory iovm
 	@scripts/demo $(if $(filter stock,$(GUEST)),vfio-stock,vfio)
+endif
 
 # make stress: the IOMMU's races and the hostile suite, repeated for
 # STRESS_SECONDS (default 600) with both cores loaded. Not in make check.
