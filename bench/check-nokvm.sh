@@ -5,8 +5,9 @@
 # namespace puts /dev/null over it: iovm cannot use it, QEMU's TCG needs
 # none, and level 1 has a /dev of its own), then bench/run.sh runs its
 # guest-booting steps but figure 3's many boots (bench/guest.sh, which has
-# gone through tests/harness/run from the start), in quick mode: a few
-# seconds of level 1.
+# gone through tests/harness/run from the start, and bench/guest-arm64.sh,
+# which boots through the arm64 harness and needs the cross-built iovm
+# make bench builds), in quick mode: a few seconds of level 1.
 #
 # usage: bench/check-nokvm.sh    (needs ./iovm and build/bench/iovm-bench)
 set -uo pipefail
@@ -41,7 +42,7 @@ else
 	sed 's/^/    /' "$TMP/out"
 fi
 
-BENCH_QUICK=1 BENCH_SKIP="iommu blk callgrind guest" BENCH_OUT=$TMP/bench \
+BENCH_QUICK=1 BENCH_SKIP="iommu blk callgrind guest guest-arm64" BENCH_OUT=$TMP/bench \
 	IOVM_HARNESS_MODE=nested without_kvm bench/run.sh > "$TMP/run.out" 2>&1
 rc=$?
 if [ "$rc" -eq 0 ] &&
