@@ -703,16 +703,21 @@ vfio_demo_check() {
 	return 1
 }
 
+# stock_vfio_boot NAME: Debian's 6.12 ($STOCK) with two disks behind the
+# virtio-iommu, the second on virtio-pci for vfio-pci, running vfio-demo.
+stock_vfio_boot() {
+	truncate -s 16M "$WORK/vfio-stock-0.img"
+	truncate -s 64M "$WORK/vfio-stock.img"
+	boot "$1" 0 "${STOCK[@]}" -m 256 --iommu --debug \
+		-d "$WORK/vfio-stock-0.img" \
+		-d "$WORK/vfio-stock.img,serial=vfio-disk,transport=pci" \
+		-p "$EXTRA iovm.run=vfio-demo vfio_iommu_type1.allow_unsafe_interrupts=1"
+}
+
 case_stock_vfio() {
 	local DESC=()
 	stock_kernel 6.12 || return
-	truncate -s 16M "$WORK/vfio-stock-0.img"
-	truncate -s 64M "$WORK/vfio-stock.img"
-	boot stock-vfio 0 "${STOCK[@]}" -m 256 --iommu --debug \
-		-d "$WORK/vfio-stock-0.img" \
-		-d "$WORK/vfio-stock.img,serial=vfio-disk,transport=pci" \
-		-p "$EXTRA iovm.run=vfio-demo vfio_iommu_type1.allow_unsafe_interrupts=1" ||
-		return
+	stock_vfio_boot stock-vfio || return
 	vfio_demo_check stock-vfio stock pci &&
 		ok "stock-vfio: Debian's $(stock_version 6.12), vfio-pci on a virtio-pci disk behind the virtio-iommu: 128 KiB written and read back, isolation held, $demo_checks checks of the three parts with their expected outcomes, $demo_faults faults counted by iovm"
 }
@@ -1005,13 +1010,7 @@ case_arm64_stock_msix_fault() {
 # x86's stock_vfio (make demo-vfio ARCH=arm64 runs the same).
 case_arm64_stock_vfio_pci() {
 	stock_kernel 6.12 || return
-	truncate -s 16M "$WORK/vfio-stock-0.img"
-	truncate -s 64M "$WORK/vfio-stock.img"
-	boot arm64-stock-vfio-pci 0 "${STOCK[@]}" -m 256 --iommu --debug \
-		-d "$WORK/vfio-stock-0.img" \
-		-d "$WORK/vfio-stock.img,serial=vfio-disk,transport=pci" \
-		-p "$EXTRA iovm.run=vfio-demo vfio_iommu_type1.allow_unsafe_interrupts=1" ||
-		return
+	stock_vfio_boot arm64-stock-vfio-pci || return
 	vfio_demo_check arm64-stock-vfio-pci stock pci &&
 		ok "arm64-stock-vfio-pci: Debian's $(stock_version 6.12): a virtio-pci disk on vfio-pci, its endpoint from iommu-map, MSI-X through the ITS to the guest program: 128 KiB written and read back, isolation held, $demo_checks checks of the three parts (the hostile suite too) with their expected outcomes, $demo_faults faults counted by iovm"
 }
