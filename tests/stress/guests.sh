@@ -25,19 +25,18 @@ nested=
 [ -n "$extra" ] && nested=1
 
 boot() {
+	local guest vfio=serial=vfio-disk
 	local params="iovm.run=vfio-stress iovm.stress_seconds=$secs vfio_iommu_type1.allow_unsafe_interrupts=1 $extra"
 	if [ "$kind" = stock-pci ]; then
-		timeout $((secs + 300)) "$IOVM" run -k "$SDIR/vmlinuz" \
-			-i "$SDIR/initramfs.cpio.gz" -m 256 --iommu \
-			-d "$dir/system.img" \
-			-d "$dir/vfio.img,serial=vfio-disk,transport=pci" \
-			-p "$params" < /dev/null
+		guest=(-k "$SDIR/vmlinuz" -i "$SDIR/initramfs.cpio.gz")
+		vfio=$vfio,transport=pci
 	else
-		timeout $((secs + 300)) "$IOVM" run -k "$KDIR/bzImage" \
-			-i "$IDIR/initramfs.cpio.gz" -m 256 --iommu --dt \
-			-d "$dir/system.img" -d "$dir/vfio.img,serial=vfio-disk" \
-			-p "$params vfio_platform.reset_required=0" < /dev/null
+		guest=(--dt -k "$KDIR/bzImage" -i "$IDIR/initramfs.cpio.gz")
+		params="$params vfio_platform.reset_required=0"
 	fi
+	timeout $((secs + 300)) "$IOVM" run "${guest[@]}" -m 256 --iommu \
+		-d "$dir/system.img" -d "$dir/vfio.img,$vfio" -p "$params" \
+		< /dev/null
 }
 say_retry() {
 	echo "# boot $n: a triple fault in nested mode: booting again (attempt $1)"
