@@ -113,7 +113,7 @@ FUZZ_SA_BINS := $(FUZZ_NAMES:%=$(FUZZ)/standalone/%)
 FUZZ_LF_BINS := $(FUZZ_NAMES:%=$(FUZZ)/libfuzzer/%)
 FUZZ_COV_BINS := $(FUZZ_NAMES:%=$(FUZZ)/coverage/%)
 # What every harness links: shared checks and seed writers.
-FUZZ_COMMON := tests/fuzz/fuzz_common.c tests/fuzz/fdt_check.c
+FUZZ_COMMON := tests/fuzz/fuzz_common.c tests/fuzz/fdt_check.c tests/fuzz/fake_vdev.c
 FUZZ_MAIN := $(SAN)/tests/fuzz/standalone.o $(FUZZ_COMMON:%.c=$(SAN)/%.o)
 
 # The Debian packages the build needs, each with the files that show it is

@@ -31,28 +31,19 @@
  * device offers, whether activation fails), then records until the
  * input runs out; the first byte of each picks one of enum op.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <unistd.h>
 
-#include "../../log.h"
 #include "../../virtio/virtio.h"
+#include "fake_vdev.h"
 #include "fuzz.h"
 
 const char fuzz_name[] = "mmio";
 
-#define RAM_SIZE	0x4000
-#define DATA_AREA	0x3000		/* where offered buffers point */
-#define NR_QUEUES	2
-#define QUEUE_MAX	16
-#define CONFIG_SIZE	12
-#define CONFIG_RW	8		/* from byte 8: the driver's to write */
 #define DEVICE_ID	0x2a
 #define MAX_RECORDS	512
-#define MAX_IOV		8
 
 /* set-up byte */
 #define S_INLINE_MASK	0x03		/* queue q notifies inline: bit q */
@@ -79,204 +70,51 @@ enum op {
 	NR_OPS
 };
 
-struct fuzz_dev {
-	struct virtio_dev vdev;
-	uint8_t *config;		/* malloc'd, exactly CONFIG_SIZE */
-	struct vq_chain chain;
-	unsigned int activations, resets, config_writes, runs[NR_QUEUES];
-	bool fail_activate;
-};
-
 /* What one access may change, taken before and after it. */
 struct snap {
 	uint32_t status, isr, generation;
 	uint64_t guest_features;
 	uint32_t queue_sel;
-	unsigned int activations, resets, config_writes, runs[NR_QUEUES];
+	unsigned int activations, resets, config_writes, runs[FAKE_NR_QUEUES];
 	struct {
 		bool ready;
 		uint16_t size;
 		uint64_t desc, avail, used;
-	} q[NR_QUEUES];
-	uint8_t config[CONFIG_SIZE];
+	} q[FAKE_NR_QUEUES];
+	uint8_t config[FAKE_CONFIG_SIZE];
 };
 
-static struct fuzz_dev dev;
-static uint8_t *ram;		/* malloc'd, exactly RAM_SIZE: ASan bounds */
-static struct guest_mem mem;
-static int irq_fd = -1, notify_fd[VIRTIO_MAX_QUEUES];
-
-static bool queue_live(const struct virtio_dev *v, unsigned int q)
-{
-	return (v->status & STATUS_LIVE) == VIRTIO_STATUS_DRIVER_OK &&
-	       v->vqs[q].ready;
-}
-
-/* ---- the device ---- */
-
-/* Touch each buffer as a device would; returns the bytes "written". */
-static uint32_t serve(struct fuzz_dev *d, struct virtqueue *vq)
-{
-	const struct vq_chain *c = &d->chain;
-	struct iovec iov[MAX_IOV];
-	volatile uint8_t sink = 0;
-	uint32_t written = 0;
-	unsigned int i;
-	int n, j;
-
-	fuzz_assert(c->head < vq->size);
-	fuzz_assert(c->nr <= VQ_MAX_CHAIN && c->nr_readable <= c->nr);
-	for (i = 0; i < c->nr; i++) {
-		const struct vq_buf *b = &c->buf[i];
-
-		n = dma_map(&d->vdev.dma, b->addr, b->len,
-			    b->device_writes ? DMA_TO_GUEST : DMA_FROM_GUEST,
-			    iov, MAX_IOV);
-		for (j = 0; j < n; j++) {
-			uint8_t *p = iov[j].iov_base;
-
-			fuzz_assert(p >= ram && p < ram + RAM_SIZE);
-			fuzz_assert(iov[j].iov_len <=
-				    (size_t)(ram + RAM_SIZE - p));
-			if (b->device_writes) {
-				p[iov[j].iov_len - 1] = 0x5a;
-				written += (uint32_t)iov[j].iov_len;
-			} else {
-				sink += p[iov[j].iov_len - 1];
-			}
-		}
-	}
-	(void)sink;
-	return written;
-}
-
-/*
- * Queue 0 completes each chain with its interrupt decision; queue 1
- * pushes a batch and decides once, as virtio-blk does.
- */
-static void t_queue_notify(struct virtio_dev *v, unsigned int q)
-{
-	struct fuzz_dev *d = v->priv;
-	struct virtqueue *vq;
-	unsigned int chains = 0;
-
-	fuzz_check_lock(&dev.vdev.lock, true);
-	fuzz_assert(q < NR_QUEUES && queue_live(v, q));
-	d->runs[q]++;
-	vq = &v->vqs[q];
-	while (virtio_next_chain(v, vq, &d->chain)) {
-		uint32_t len = serve(d, vq);
-
-		/* The ring never offers more than it holds at once. */
-		fuzz_assert(++chains <= vq->size);
-		if (q == 0)
-			virtio_complete(v, vq, d->chain.head, len);
-		else
-			virtio_push(v, vq, d->chain.head, len);
-	}
-	if (q == 1)
-		virtio_notify_used(v, vq);
-}
-
-static int t_activate(struct virtio_dev *v)
-{
-	struct fuzz_dev *d = v->priv;
-
-	fuzz_check_lock(&dev.vdev.lock, true);
-	fuzz_assert(v->status & VIRTIO_STATUS_FEATURES_OK);
-	fuzz_assert(v->status & VIRTIO_STATUS_DRIVER_OK);
-	d->activations++;
-	return d->fail_activate ? -EIO : 0;
-}
-
-static void t_reset(struct virtio_dev *v)
-{
-	fuzz_check_lock(&dev.vdev.lock, true);
-	((struct fuzz_dev *)v->priv)->resets++;
-}
-
-static void t_config_write(struct virtio_dev *v, uint32_t off,
-			   const uint8_t *data, uint32_t len)
-{
-	struct fuzz_dev *d = v->priv;
-	uint32_t i;
-
-	fuzz_check_lock(&dev.vdev.lock, true);
-	fuzz_assert(off <= CONFIG_SIZE && len <= CONFIG_SIZE - off);
-	d->config_writes++;
-	for (i = 0; i < len; i++)
-		if (off + i >= CONFIG_RW)
-			d->config[off + i] = data[i];
-}
-
-static const struct virtio_dev_ops t_ops = {
-	.queue_notify = t_queue_notify,
-	.activate = t_activate,
-	.reset = t_reset,
-	.config_write = t_config_write,
-};
+static int irq_fd = -1;
 
 static void setup(uint8_t s)
 {
-	static bool once;
-	unsigned int q;
+	uint64_t features = 0;
 
-	if (!once) {
-		once = true;
-		/* needs-reset warnings by the million: only if asked for */
-		if (!getenv("FUZZ_LOG"))
-			log_fd = -1;
-		ram = malloc(RAM_SIZE);
-		dev.config = malloc(CONFIG_SIZE);
-		irq_fd = eventfd(0, EFD_NONBLOCK);
-		for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
-			notify_fd[q] = eventfd(0, EFD_NONBLOCK);
-		if (!ram || !dev.config || irq_fd < 0 ||
-		    notify_fd[VIRTIO_MAX_QUEUES - 1] < 0)
-			abort();
-		guest_mem_wrap(&mem, ram, RAM_SIZE);
-	}
-	memset(ram, 0, RAM_SIZE);
+	if (irq_fd < 0 && (irq_fd = eventfd(0, EFD_NONBLOCK)) < 0)
+		abort();
 	fuzz_drain(irq_fd);
-	for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
-		fuzz_drain(notify_fd[q]);
-
-	memset(&dev.chain, 0, sizeof(dev) - offsetof(struct fuzz_dev, chain));
-	memcpy(dev.config, "fuzzconf\0\0\0\0", CONFIG_SIZE);
-	dev.fail_activate = s & S_FAIL_ACTIVATE;
-	memset(&dev.vdev, 0, sizeof(dev.vdev));
-	pthread_mutex_init(&dev.vdev.lock, NULL);
-	dev.vdev.name = "fuzz";
-	dev.vdev.device_id = DEVICE_ID;
-	dev.vdev.host_features = BIT_ULL(VIRTIO_F_VERSION_1) | 0x5;
 	if (s & S_PLATFORM)
-		dev.vdev.host_features |= BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
+		features |= BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
 	if (s & S_EVENT_IDX)
-		dev.vdev.host_features |= BIT_ULL(VIRTIO_F_EVENT_IDX);
+		features |= BIT_ULL(VIRTIO_F_EVENT_IDX);
 	if (s & S_INDIRECT)
-		dev.vdev.host_features |= BIT_ULL(VIRTIO_F_INDIRECT_DESC);
-	dev.vdev.config = dev.config;
-	dev.vdev.config_size = CONFIG_SIZE;
-	dev.vdev.nr_queues = NR_QUEUES;
-	dev.vdev.queue_max = QUEUE_MAX;
-	dev.vdev.ops = &t_ops;
-	dev.vdev.priv = &dev;
-	dev.vdev.irq_fd = irq_fd;
-	dev.vdev.resample_fd = -1;
-	dev.vdev.iommu_endpoint = -1;
-	dev.vdev.inline_notify = s & S_INLINE_MASK;
-	for (q = 0; q < VIRTIO_MAX_QUEUES; q++) {
-		dev.vdev.notify_fd[q] = notify_fd[q];
-		dev.vdev.vqs[q].dma = &dev.vdev.dma;
-	}
-	dma_space_identity(&dev.vdev.dma, &mem);
+		features |= BIT_ULL(VIRTIO_F_INDIRECT_DESC);
+	fake_vdev_setup(&(struct fake_vdev_cfg){
+		.device_id = DEVICE_ID,
+		.transport = VIRTIO_TRANSPORT_MMIO,
+		.features = features,
+		.inline_notify = s & S_INLINE_MASK,
+		.fail_activate = s & S_FAIL_ACTIVATE,
+		.irq_fd = irq_fd,
+		.config = "fuzzconf\0\0\0\0",
+	});
 }
 
 /* ---- the checks ---- */
 
 static void take_snap(struct snap *s)
 {
-	const struct virtio_dev *v = &dev.vdev;
+	const struct virtio_dev *v = &fake.vdev;
 	unsigned int q;
 
 	memset(s, 0, sizeof(*s));
@@ -285,23 +123,23 @@ static void take_snap(struct snap *s)
 	s->generation = v->config_generation;
 	s->guest_features = v->guest_features;
 	s->queue_sel = v->queue_sel;
-	s->activations = dev.activations;
-	s->resets = dev.resets;
-	s->config_writes = dev.config_writes;
-	memcpy(s->runs, dev.runs, sizeof(s->runs));
-	for (q = 0; q < NR_QUEUES; q++) {
+	s->activations = fake.activations;
+	s->resets = fake.resets;
+	s->config_writes = fake.config_writes;
+	memcpy(s->runs, fake.runs, sizeof(s->runs));
+	for (q = 0; q < FAKE_NR_QUEUES; q++) {
 		s->q[q].ready = v->vqs[q].ready;
 		s->q[q].size = v->vqs[q].size;
 		s->q[q].desc = v->vqs[q].desc;
 		s->q[q].avail = v->vqs[q].avail;
 		s->q[q].used = v->vqs[q].used;
 	}
-	memcpy(s->config, dev.config, CONFIG_SIZE);
+	memcpy(s->config, fake.config, FAKE_CONFIG_SIZE);
 }
 
 static bool features_ok(uint64_t f)
 {
-	uint64_t offered = dev.vdev.host_features;
+	uint64_t offered = fake.vdev.host_features;
 
 	return !(f & ~offered) && (f & BIT_ULL(VIRTIO_F_VERSION_1)) &&
 	       (!(offered & BIT_ULL(VIRTIO_F_ACCESS_PLATFORM)) ||
@@ -319,14 +157,14 @@ static void check_state(const struct snap *s)
 		fuzz_assert(features_ok(s->guest_features));
 	fuzz_assert(!(s->isr & ~(VIRTIO_MMIO_INT_VRING |
 				 VIRTIO_MMIO_INT_CONFIG)));
-	for (q = 0; q < NR_QUEUES; q++) {
+	for (q = 0; q < FAKE_NR_QUEUES; q++) {
 		uint16_t n = s->q[q].size;
 
 		/* The queue's DMA space is the device's, whatever happened. */
-		fuzz_assert(dev.vdev.vqs[q].dma == &dev.vdev.dma);
+		fuzz_assert(fake.vdev.vqs[q].dma == &fake.vdev.dma);
 		if (!s->q[q].ready)
 			continue;
-		fuzz_assert(n && n <= QUEUE_MAX && !(n & (n - 1)));
+		fuzz_assert(n && n <= FAKE_QUEUE_MAX && !(n & (n - 1)));
 		fuzz_assert(!(s->q[q].desc % 16) && !(s->q[q].avail % 2) &&
 			    !(s->q[q].used % 4));
 	}
@@ -339,7 +177,7 @@ static void check_reset(const struct snap *b, const struct snap *a)
 	fuzz_assert(a->resets == b->resets + 1);
 	fuzz_assert(a->status == 0 && a->isr == 0 && a->guest_features == 0);
 	fuzz_assert(a->queue_sel == 0);
-	for (q = 0; q < NR_QUEUES; q++) {
+	for (q = 0; q < FAKE_NR_QUEUES; q++) {
 		fuzz_assert(!a->q[q].ready && !a->q[q].size);
 		fuzz_assert(!a->q[q].desc && !a->q[q].avail && !a->q[q].used);
 	}
@@ -360,7 +198,7 @@ static void check_change(const struct snap *b, const struct snap *a,
 		fuzz_assert(a->guest_features == b->guest_features);
 	/* The device learns of DRIVER_OK once, as it is set. */
 	fuzz_assert(a->activations == b->activations + rose);
-	for (q = 0; q < NR_QUEUES; q++) {
+	for (q = 0; q < FAKE_NR_QUEUES; q++) {
 		if (!b->q[q].ready)
 			continue;
 		fuzz_assert(a->q[q].size == b->q[q].size &&
@@ -374,7 +212,7 @@ static void check_change(const struct snap *b, const struct snap *a,
 	}
 	/* and it does until DRIVER_OK: the register reads back 0. */
 	if (reg_write && off == VIRTIO_MMIO_QUEUE_READY && !v &&
-	    b->queue_sel < NR_QUEUES &&
+	    b->queue_sel < FAKE_NR_QUEUES &&
 	    !(b->status & VIRTIO_STATUS_DRIVER_OK))
 		fuzz_assert(!a->q[b->queue_sel].ready);
 }
@@ -382,8 +220,8 @@ static void check_change(const struct snap *b, const struct snap *a,
 /* What a register read must return (the ones whose value is defined). */
 static void check_read(const struct snap *s, uint64_t off, uint32_t v)
 {
-	const struct virtio_dev *d = &dev.vdev;
-	bool exists = d->queue_sel < NR_QUEUES;
+	const struct virtio_dev *d = &fake.vdev;
+	bool exists = d->queue_sel < FAKE_NR_QUEUES;
 
 	switch (off) {
 	case VIRTIO_MMIO_MAGIC:
@@ -401,7 +239,7 @@ static void check_read(const struct snap *s, uint64_t off, uint32_t v)
 					     (32 * d->features_sel))));
 		break;
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
-		fuzz_assert(v == (exists ? QUEUE_MAX : 0));
+		fuzz_assert(v == (exists ? FAKE_QUEUE_MAX : 0));
 		break;
 	case VIRTIO_MMIO_QUEUE_READY:
 		fuzz_assert(v == (exists && s->q[d->queue_sel].ready));
@@ -430,7 +268,7 @@ static void check_config(const struct snap *b, const struct snap *a,
 			 bool is_write)
 {
 	uint64_t at = off - VIRTIO_MMIO_CONFIG;
-	bool inside = at <= CONFIG_SIZE && len <= CONFIG_SIZE - at;
+	bool inside = at <= FAKE_CONFIG_SIZE && len <= FAKE_CONFIG_SIZE - at;
 	uint32_t i;
 
 	if (is_write) {
@@ -467,23 +305,23 @@ static void guest_access(uint64_t off, uint8_t *data, uint32_t len,
 	if (len == 4)
 		memcpy(&v, data, 4);
 	/* A notification runs an inline queue if live, else kicks its fd. */
-	if (notify && v < NR_QUEUES) {
-		if (!(dev.vdev.inline_notify & (1U << v)))
+	if (notify && v < FAKE_NR_QUEUES) {
+		if (!(fake.vdev.inline_notify & (1U << v)))
 			kick = (int)v;
-		else if (queue_live(&dev.vdev, v))
+		else if (fake_queue_live(v))
 			run = (int)v;
 	}
 	take_snap(&b);
-	virtio_mmio_access(&dev.vdev, off, data, len, is_write);
-	fuzz_check_lock(&dev.vdev.lock, false);
+	virtio_mmio_access(&fake.vdev, off, data, len, is_write);
+	fuzz_check_lock(&fake.vdev.lock, false);
 	take_snap(&a);
 
 	check_state(&a);
 	check_interrupt(&b, &a);
-	for (q = 0; q < NR_QUEUES; q++) {
+	for (q = 0; q < FAKE_NR_QUEUES; q++) {
 		/* Only QueueNotify kicks (a read costs a system call). */
 		if ((off & ~3ULL) == VIRTIO_MMIO_QUEUE_NOTIFY)
-			fuzz_assert(fuzz_drain(notify_fd[q]) == (kick == (int)q));
+			fuzz_assert(fuzz_drain(fake.notify_fd[q]) == (kick == (int)q));
 		fuzz_assert(a.runs[q] == b.runs[q] + (run == (int)q));
 	}
 	if (reg && is_write && off == VIRTIO_MMIO_STATUS && v == 0) {
@@ -551,7 +389,7 @@ static uint32_t value(struct fuzz_cursor *c)
 	static const uint32_t v[] = {
 		0, 1, 2, 3, 4, 7, 8, 11, 15, 16, 17, 32, 48, 0x4b, 0x8f,
 		0xffff, 0x10000, 0x10010, 0x7fffffff, 0x80000000, 0xffffffff,
-		RAM_SIZE, RAM_SIZE - 16, DATA_AREA, 0x100, 0x180, 0x802,
+		FAKE_RAM_SIZE, FAKE_RAM_SIZE - 16, FAKE_DATA_AREA, 0x100, 0x180, 0x802,
 	};
 	uint8_t s = fuzz_take(c);
 
@@ -638,7 +476,7 @@ static void do_driver_step(struct fuzz_cursor *c)
 static void do_queue_setup(struct fuzz_cursor *c)
 {
 	static const uint32_t sizes[8] = { 0, 1, 2, 8, 16, 16, 48, 0x10010 };
-	uint32_t q = fuzz_take(c) % (NR_QUEUES + 1);
+	uint32_t q = fuzz_take(c) % (FAKE_NR_QUEUES + 1);
 	uint32_t size = sizes[fuzz_take(c) % 8];
 	uint8_t pl = fuzz_take(c), from = fuzz_take(c) % 7;
 	uint32_t base = (pl & 3) * 0x800, hi = (pl >> 4) & 1;
@@ -676,22 +514,22 @@ static void put16(uint8_t *p, uint16_t v)
  */
 static void do_offer(struct fuzz_cursor *c)
 {
-	const struct virtqueue *vq = &dev.vdev.vqs[fuzz_take(c) % NR_QUEUES];
+	const struct virtqueue *vq = &fake.vdev.vqs[fuzz_take(c) % FAKE_NR_QUEUES];
 	uint8_t f = fuzz_take(c), len = fuzz_take(c), head_sel = fuzz_take(c);
 	unsigned int n = 1 + f % 3, k, size = vq->size;
 	uint8_t *desc, *avail, *table;
 	uint16_t idx, head;
 
-	if (!size || size > QUEUE_MAX)
+	if (!size || size > FAKE_QUEUE_MAX)
 		return;
-	desc = guest_mem_ptr(&mem, vq->desc, 16ULL * size);
-	avail = guest_mem_ptr(&mem, vq->avail, 4 + 2ULL * size);
+	desc = guest_mem_ptr(&fake.mem, vq->desc, 16ULL * size);
+	avail = guest_mem_ptr(&fake.mem, vq->avail, 4 + 2ULL * size);
 	if (!desc || !avail)
 		return;
 	head = head_sel % size;
-	table = f & 0x80 ? ram + DATA_AREA + 0xc00 : NULL;
+	table = f & 0x80 ? fake.ram + FAKE_DATA_AREA + 0xc00 : NULL;
 	if (table)
-		fuzz_put_desc(desc + 16 * head, DATA_AREA + 0xc00, 16 * n,
+		fuzz_put_desc(desc + 16 * head, FAKE_DATA_AREA + 0xc00, 16 * n,
 			 VIRTQ_DESC_F_INDIRECT, 0);
 	for (k = 0; k < n; k++) {
 		unsigned int i = table ? k : (head + k) % size;
@@ -700,7 +538,7 @@ static void do_offer(struct fuzz_cursor *c)
 		if (k + 1 == n || (f & 0x40 && k))
 			flags |= VIRTQ_DESC_F_WRITE;
 		fuzz_put_desc((table ? table : desc) + 16 * i,
-			 DATA_AREA + 0x100 * k + (f & 0x08), 1 + len * (k + 1),
+			 FAKE_DATA_AREA + 0x100 * k + (f & 0x08), 1 + len * (k + 1),
 			 flags, table ? k + 1 : (i + 1) % size);
 	}
 	memcpy(&idx, avail + 2, 2);
@@ -714,7 +552,7 @@ static void do_notify(struct fuzz_cursor *c)
 
 	/* A queue, the one past the last, or a value far off. */
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY,
-	   s < 0xc0 ? s % (NR_QUEUES + 1) : 0xffffff00U | s);
+	   s < 0xc0 ? s % (FAKE_NR_QUEUES + 1) : 0xffffff00U | s);
 }
 
 static void do_isr_ack(struct fuzz_cursor *c)
@@ -731,17 +569,17 @@ static void do_device_event(struct fuzz_cursor *c)
 	bool fail = fuzz_take(c) & 1;
 	struct snap b, a;
 
-	pthread_mutex_lock(&dev.vdev.lock);
+	pthread_mutex_lock(&fake.vdev.lock);
 	take_snap(&b);
 	if (fail) {
-		virtio_needs_reset(&dev.vdev, "fuzz");
+		virtio_needs_reset(&fake.vdev, "fuzz");
 	} else {
-		dev.config[0]++;
-		dev.vdev.config_generation++;
-		virtio_interrupt(&dev.vdev, VIRTIO_MMIO_INT_CONFIG);
+		fake.config[0]++;
+		fake.vdev.config_generation++;
+		virtio_interrupt(&fake.vdev, VIRTIO_MMIO_INT_CONFIG);
 	}
 	take_snap(&a);
-	pthread_mutex_unlock(&dev.vdev.lock);
+	pthread_mutex_unlock(&fake.vdev.lock);
 
 	check_state(&a);
 	check_interrupt(&b, &a);
@@ -757,9 +595,9 @@ static void do_poke(struct fuzz_cursor *c)
 {
 	uint32_t off = fuzz_take(c), v;
 
-	off = (off | (uint32_t)fuzz_take(c) << 8) % (RAM_SIZE - 3);
+	off = (off | (uint32_t)fuzz_take(c) << 8) % (FAKE_RAM_SIZE - 3);
 	v = fuzz_take32(c);
-	memcpy(ram + off, &v, 4);
+	memcpy(fake.ram + off, &v, 4);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

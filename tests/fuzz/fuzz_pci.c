@@ -34,12 +34,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
-#include "../../log.h"
 #include "../../virtio/core.h"
 #include "../../virtio/pci.h"
+#include "fake_vdev.h"
 #include "fuzz.h"
 
 const char fuzz_name[] = "pci";
@@ -47,16 +45,11 @@ const char fuzz_name[] = "pci";
 #define ECAM		0xe0000000ULL
 #define WIN		0xc0000000ULL
 #define WIN_SIZE	0x100000ULL
-#define RAM_SIZE	0x4000
 #define IOVA_BASE	0x100000ULL	/* the toy IOMMU: IOVA = GPA + this */
 #define IOVA_MAPPED	0x3400		/* bytes it maps: rings, half the data */
-#define DATA_AREA	0x3000
-#define NR_QUEUES	2
-#define QUEUE_MAX	16
-#define CONFIG_SIZE	12
 #define DEVFN		(1 << 3)
 #define MAX_RECORDS	512
-#define NR_VECTORS	(NR_QUEUES + 1)
+#define NR_VECTORS	(FAKE_NR_QUEUES + 1)
 
 /* set-up byte */
 #define S_INLINE_MASK	0x03
@@ -86,13 +79,10 @@ enum op {
 	NR_OPS
 };
 
-struct fuzz_dev {
-	struct virtio_dev vdev;
+/* The transport and host around the device (fake_vdev.h). */
+struct fuzz_pci {
 	struct virtio_pci vp;
 	struct pci_host h;
-	uint8_t *config;
-	struct vq_chain chain;
-	unsigned int activations, resets, runs[NR_QUEUES];
 	uint64_t faults;		/* toy IOMMU refusals */
 };
 
@@ -101,19 +91,16 @@ struct snap {
 	uint8_t cfg[PCI_CFG_SIZE];
 	uint32_t status, isr;
 	uint64_t guest_features;
-	unsigned int activations, resets, runs[NR_QUEUES];
+	unsigned int activations, resets, runs[FAKE_NR_QUEUES];
 	struct {
 		bool ready;
 		uint16_t size, vector;
 		uint64_t desc, avail, used;
-	} q[NR_QUEUES];
+	} q[FAKE_NR_QUEUES];
 	uint64_t sent, to_memory, refused, pending;
 };
 
-static struct fuzz_dev dev;
-static uint8_t *ram;		/* malloc'd, exactly RAM_SIZE: ASan bounds */
-static struct guest_mem mem;
-static int notify_fd[VIRTIO_MAX_QUEUES];
+static struct fuzz_pci pci;
 static uint8_t image0[PCI_CFG_SIZE];	/* the function as created */
 
 /* ---- the toy IOMMU: IOVA [IOVA_BASE, + IOVA_MAPPED) maps to RAM ---- */
@@ -124,7 +111,7 @@ static int toy_translate(void *opaque, uint64_t addr, uint64_t len,
 	uint64_t end = IOVA_BASE + IOVA_MAPPED;
 
 	if (addr < IOVA_BASE || addr >= end) {
-		dev.faults++;
+		pci.faults++;
 		return -EFAULT;
 	}
 	*gpa = addr - IOVA_BASE;
@@ -132,176 +119,72 @@ static int toy_translate(void *opaque, uint64_t addr, uint64_t len,
 	return 0;
 }
 
-/* ---- the device ---- */
-
-static uint32_t serve(struct fuzz_dev *d)
-{
-	const struct vq_chain *c = &d->chain;
-	struct iovec iov[8];
-	uint32_t written = 0;
-	unsigned int i;
-	int n, j;
-
-	for (i = 0; i < c->nr; i++) {
-		const struct vq_buf *b = &c->buf[i];
-
-		n = dma_map(&d->vdev.dma, b->addr, b->len,
-			    b->device_writes ? DMA_TO_GUEST : DMA_FROM_GUEST,
-			    iov, 8);
-		for (j = 0; j < n; j++) {
-			uint8_t *p = iov[j].iov_base;
-
-			fuzz_assert(p >= ram && p < ram + RAM_SIZE);
-			fuzz_assert(iov[j].iov_len <= (size_t)(ram + RAM_SIZE - p));
-			if (b->device_writes) {
-				p[iov[j].iov_len - 1] = 0x5a;
-				written += (uint32_t)iov[j].iov_len;
-			}
-		}
-	}
-	return written;
-}
-
-static void t_queue_notify(struct virtio_dev *v, unsigned int q)
-{
-	struct fuzz_dev *d = v->priv;
-	struct virtqueue *vq = &v->vqs[q];
-	unsigned int chains = 0;
-
-	fuzz_check_lock(&dev.vdev.lock, true);
-	fuzz_assert(q < NR_QUEUES);
-	d->runs[q]++;
-	while (virtio_next_chain(v, vq, &d->chain)) {
-		uint32_t len = serve(d);
-
-		fuzz_assert(++chains <= vq->size);
-		virtio_complete(v, vq, d->chain.head, len);
-	}
-}
-
-static int t_activate(struct virtio_dev *v)
-{
-	fuzz_check_lock(&dev.vdev.lock, true);
-	((struct fuzz_dev *)v->priv)->activations++;
-	return 0;
-}
-
-static void t_reset(struct virtio_dev *v)
-{
-	fuzz_check_lock(&dev.vdev.lock, true);
-	((struct fuzz_dev *)v->priv)->resets++;
-}
-
-static void t_config_write(struct virtio_dev *v, uint32_t off,
-			   const uint8_t *data, uint32_t len)
-{
-	fuzz_check_lock(&dev.vdev.lock, true);
-	fuzz_assert(off <= CONFIG_SIZE && len <= CONFIG_SIZE - off);
-}
-
-static const struct virtio_dev_ops t_ops = {
-	.queue_notify = t_queue_notify,
-	.activate = t_activate,
-	.reset = t_reset,
-	.config_write = t_config_write,
-};
-
 static void setup(uint8_t s)
 {
-	static bool once;
-	uint8_t *config;
-	unsigned int q;
+	static bool again;
+	uint64_t features = 0;
 
-	if (!once) {
-		once = true;
-		if (!getenv("FUZZ_LOG"))
-			log_fd = -1;
-		ram = malloc(RAM_SIZE);
-		dev.config = malloc(CONFIG_SIZE);
-		for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
-			notify_fd[q] = eventfd(0, EFD_NONBLOCK);
-		if (!ram || !dev.config || notify_fd[VIRTIO_MAX_QUEUES - 1] < 0)
-			abort();
-		guest_mem_wrap(&mem, ram, RAM_SIZE);
-	} else {
-		virtio_pci_function_exit(&dev.vp);
-		pthread_mutex_destroy(&dev.vdev.lock);
-		pthread_mutex_destroy(&dev.h.lock);
+	if (again) {
+		virtio_pci_function_exit(&pci.vp);
+		pthread_mutex_destroy(&pci.h.lock);
 	}
-	memset(ram, 0, RAM_SIZE);
-	for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
-		fuzz_drain(notify_fd[q]);
-	config = dev.config;
-	memcpy(dev.config, "fuzzpciconf", CONFIG_SIZE);
-	memset(&dev.vdev, 0, sizeof(dev.vdev));
-	memset(&dev.vp, 0, sizeof(dev) - offsetof(struct fuzz_dev, vp));
-	dev.config = config;
-	pthread_mutex_init(&dev.vdev.lock, NULL);
-	dev.vdev.name = "fuzz";
-	dev.vdev.device_id = VIRTIO_ID_BLOCK;
-	dev.vdev.transport = VIRTIO_TRANSPORT_PCI;
-	dev.vdev.host_features = BIT_ULL(VIRTIO_F_VERSION_1) | 0x5;
+	again = true;
 	if (s & S_EVENT_IDX)
-		dev.vdev.host_features |= BIT_ULL(VIRTIO_F_EVENT_IDX);
+		features |= BIT_ULL(VIRTIO_F_EVENT_IDX);
 	if (s & S_PLATFORM)
-		dev.vdev.host_features |= BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
-	dev.vdev.config = dev.config;
-	dev.vdev.config_size = CONFIG_SIZE;
-	dev.vdev.nr_queues = NR_QUEUES;
-	dev.vdev.queue_max = QUEUE_MAX;
-	dev.vdev.ops = &t_ops;
-	dev.vdev.priv = &dev;
-	dev.vdev.irq_fd = dev.vdev.resample_fd = -1;
-	dev.vdev.iommu_endpoint = -1;
-	dev.vdev.inline_notify = s & S_INLINE_MASK;
-	for (q = 0; q < VIRTIO_MAX_QUEUES; q++) {
-		dev.vdev.notify_fd[q] = notify_fd[q];
-		dev.vdev.vqs[q].dma = &dev.vdev.dma;
-	}
-	dma_space_identity(&dev.vdev.dma, &mem);
+		features |= BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
+	fake_vdev_setup(&(struct fake_vdev_cfg){
+		.device_id = VIRTIO_ID_BLOCK,
+		.transport = VIRTIO_TRANSPORT_PCI,
+		.features = features,
+		.inline_notify = s & S_INLINE_MASK,
+		.irq_fd = -1,
+		.config = "fuzzpciconf",
+	});
+	memset(&pci, 0, sizeof(pci));
 	if (s & S_IOMMU)
-		dev.vdev.dma.translate = toy_translate;
-	pci_host_init(&dev.h, ECAM, WIN, WIN_SIZE);
-	if (virtio_pci_function_init(&dev.vp, &dev.vdev) ||
-	    pci_host_add(&dev.h, &dev.vp.fn))
+		fake.vdev.dma.translate = toy_translate;
+	pci_host_init(&pci.h, ECAM, WIN, WIN_SIZE);
+	if (virtio_pci_function_init(&pci.vp, &fake.vdev) ||
+	    pci_host_add(&pci.h, &pci.vp.fn))
 		abort();
-	dev.vdev.dma.bus_master = &dev.vp.fn.bus_master;
-	memcpy(image0, dev.vp.fn.cfg, PCI_CFG_SIZE);
+	fake.vdev.dma.bus_master = &pci.vp.fn.bus_master;
+	memcpy(image0, pci.vp.fn.cfg, PCI_CFG_SIZE);
 }
 
 /* ---- the checks ---- */
 
 static void take_snap(struct snap *s)
 {
-	const struct virtio_dev *v = &dev.vdev;
+	const struct virtio_dev *v = &fake.vdev;
 	unsigned int q;
 
 	memset(s, 0, sizeof(*s));
-	memcpy(s->cfg, dev.vp.fn.cfg, PCI_CFG_SIZE);
+	memcpy(s->cfg, pci.vp.fn.cfg, PCI_CFG_SIZE);
 	s->status = v->status;
 	s->isr = __atomic_load_n(&v->isr, __ATOMIC_SEQ_CST);
 	s->guest_features = v->guest_features;
-	s->activations = dev.activations;
-	s->resets = dev.resets;
-	memcpy(s->runs, dev.runs, sizeof(s->runs));
-	for (q = 0; q < NR_QUEUES; q++) {
+	s->activations = fake.activations;
+	s->resets = fake.resets;
+	memcpy(s->runs, fake.runs, sizeof(s->runs));
+	for (q = 0; q < FAKE_NR_QUEUES; q++) {
 		s->q[q].ready = v->vqs[q].ready;
 		s->q[q].size = v->vqs[q].size;
-		s->q[q].vector = dev.vp.queue_vector[q];
+		s->q[q].vector = pci.vp.queue_vector[q];
 		s->q[q].desc = v->vqs[q].desc;
 		s->q[q].avail = v->vqs[q].avail;
 		s->q[q].used = v->vqs[q].used;
 	}
-	s->sent = dev.vp.msix.sent;
-	s->to_memory = dev.vp.msix.to_memory;
-	s->refused = dev.vp.msix.refused;
-	s->pending = dev.vp.msix.pending;
+	s->sent = pci.vp.msix.sent;
+	s->to_memory = pci.vp.msix.to_memory;
+	s->refused = pci.vp.msix.refused;
+	s->pending = pci.vp.msix.pending;
 }
 
 /* Bytes the guest may change: the write mask, and no other. */
 static void check_image(void)
 {
-	const struct pci_function *f = &dev.vp.fn;
+	const struct pci_function *f = &pci.vp.fn;
 	unsigned int i;
 
 	for (i = 0; i < PCI_CFG_SIZE; i++)
@@ -314,7 +197,7 @@ static void check_image(void)
 
 static bool bar_decodes(unsigned int bar, uint32_t size)
 {
-	const struct pci_function *f = &dev.vp.fn;
+	const struct pci_function *f = &pci.vp.fn;
 	uint64_t a = pci_cfg_get(f, PCI_BAR0 + 4 * bar, 4);
 
 	return (pci_cfg_get(f, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY) &&
@@ -323,7 +206,7 @@ static bool bar_decodes(unsigned int bar, uint32_t size)
 
 static void check_decode(void)
 {
-	const struct pci_function *f = &dev.vp.fn;
+	const struct pci_function *f = &pci.vp.fn;
 	bool r = bar_decodes(0, VIRTIO_PCI_REGS_SIZE);
 	bool m = bar_decodes(1, VIRTIO_PCI_MSIX_SIZE);
 
@@ -331,7 +214,7 @@ static void check_decode(void)
 	if (r)
 		fuzz_assert(f->mapped[0] == pci_cfg_get(f, PCI_BAR0, 4));
 	/* The notify ioeventfds follow BAR0. */
-	fuzz_assert(dev.vp.notify_gpa ==
+	fuzz_assert(pci.vp.notify_gpa ==
 		    (r ? f->mapped[0] + VIRTIO_PCI_NOTIFY : 0));
 	fuzz_assert(f->bus_master ==
 		    !!(pci_cfg_get(f, PCI_COMMAND, 2) & PCI_COMMAND_MASTER));
@@ -339,7 +222,7 @@ static void check_decode(void)
 
 static bool features_ok(uint64_t f)
 {
-	uint64_t offered = dev.vdev.host_features;
+	uint64_t offered = fake.vdev.host_features;
 
 	return !(f & ~offered) && (f & BIT_ULL(VIRTIO_F_VERSION_1)) &&
 	       (!(offered & BIT_ULL(VIRTIO_F_ACCESS_PLATFORM)) ||
@@ -348,7 +231,7 @@ static bool features_ok(uint64_t f)
 
 static void check_state(const struct snap *s)
 {
-	const struct msix *m = &dev.vp.msix;
+	const struct msix *m = &pci.vp.msix;
 	unsigned int q, v;
 
 	if (s->status & VIRTIO_STATUS_DRIVER_OK)
@@ -356,19 +239,19 @@ static void check_state(const struct snap *s)
 	if (s->status & VIRTIO_STATUS_FEATURES_OK)
 		fuzz_assert(features_ok(s->guest_features));
 	fuzz_assert(!(s->isr & ~(VIRTIO_ISR_VRING | VIRTIO_ISR_CONFIG)));
-	for (q = 0; q < NR_QUEUES; q++) {
+	for (q = 0; q < FAKE_NR_QUEUES; q++) {
 		uint16_t n = s->q[q].size;
 
 		fuzz_assert(s->q[q].vector < NR_VECTORS ||
 			    s->q[q].vector == MSIX_NO_VECTOR);
 		if (!s->q[q].ready)
 			continue;
-		fuzz_assert(n && n <= QUEUE_MAX && !(n & (n - 1)));
+		fuzz_assert(n && n <= FAKE_QUEUE_MAX && !(n & (n - 1)));
 		fuzz_assert(!(s->q[q].desc % 16) && !(s->q[q].avail % 2) &&
 			    !(s->q[q].used % 4));
 	}
-	fuzz_assert(dev.vp.config_vector < NR_VECTORS ||
-		    dev.vp.config_vector == MSIX_NO_VECTOR);
+	fuzz_assert(pci.vp.config_vector < NR_VECTORS ||
+		    pci.vp.config_vector == MSIX_NO_VECTOR);
 	fuzz_assert(m->nr == NR_VECTORS && !(m->pending >> NR_VECTORS));
 	for (v = 0; v < NR_VECTORS; v++)
 		fuzz_assert(!(m->table[v].ctrl & ~MSIX_VECTOR_MASKED) &&
@@ -384,13 +267,13 @@ static void check_messages(const struct snap *b, const struct snap *a)
 	unsigned int v;
 
 	for (v = 0; v < NR_VECTORS; v++)
-		fired += fuzz_drain(dev.vp.irqfd[v]);
+		fired += fuzz_drain(pci.vp.irqfd[v]);
 	fuzz_assert(fired == a->sent - b->sent);
 	fuzz_assert(a->sent >= b->sent && a->to_memory >= b->to_memory &&
 		    a->refused >= b->refused);
 	if (a->sent != b->sent)
-		fuzz_assert(dev.vp.msix.enabled && !dev.vp.msix.masked &&
-			    dev.vp.fn.bus_master);
+		fuzz_assert(pci.vp.msix.enabled && !pci.vp.msix.masked &&
+			    pci.vp.fn.bus_master);
 }
 
 static void check_change(const struct snap *b, const struct snap *a)
@@ -404,8 +287,8 @@ static void check_change(const struct snap *b, const struct snap *a)
 	if (a->resets != b->resets) {
 		fuzz_assert(a->resets == b->resets + 1 && a->status == 0 &&
 			    a->guest_features == 0);
-		for (q = 0; q < NR_QUEUES; q++)
-			fuzz_assert(!a->q[q].ready && a->q[q].size == QUEUE_MAX &&
+		for (q = 0; q < FAKE_NR_QUEUES; q++)
+			fuzz_assert(!a->q[q].ready && a->q[q].size == FAKE_QUEUE_MAX &&
 				    a->q[q].vector == MSIX_NO_VECTOR);
 		return;
 	}
@@ -413,7 +296,7 @@ static void check_change(const struct snap *b, const struct snap *a)
 	if (b->status & VIRTIO_STATUS_FEATURES_OK)
 		fuzz_assert(a->guest_features == b->guest_features);
 	fuzz_assert(a->activations == b->activations + rose);
-	for (q = 0; q < NR_QUEUES; q++) {
+	for (q = 0; q < FAKE_NR_QUEUES; q++) {
 		if (!b->q[q].ready || !a->q[q].ready)
 			continue;
 		fuzz_assert(a->q[q].size == b->q[q].size &&
@@ -427,15 +310,15 @@ static void check_change(const struct snap *b, const struct snap *a)
 static void check_paths(uint32_t off, uint32_t len)
 {
 	uint32_t e = 0, c = 0, a;
-	uint8_t w = dev.vp.cap_pci_cfg;
+	uint8_t w = pci.vp.cap_pci_cfg;
 
 	off &= 0xfc & ~(len - 1);
 	if (off + 4 > w + 16u && off < w + 20u)
 		return;		/* pci_cfg_data: a read is a BAR access */
-	pci_ecam_access(&dev.h, DEVFN << 12 | off, (uint8_t *)&e, len, false);
+	pci_ecam_access(&pci.h, DEVFN << 12 | off, (uint8_t *)&e, len, false);
 	a = 0x80000000u | DEVFN << 8 | (off & 0xfc);
-	pci_cf8_access(&dev.h, 0, (uint8_t *)&a, 4, true);
-	pci_cf8_access(&dev.h, 4 + (off & 3), (uint8_t *)&c, len, false);
+	pci_cf8_access(&pci.h, 0, (uint8_t *)&a, 4, true);
+	pci_cf8_access(&pci.h, 4 + (off & 3), (uint8_t *)&c, len, false);
 	fuzz_assert(e == c);
 }
 
@@ -446,10 +329,10 @@ static void guest(void (*fn)(void *, uint64_t, uint8_t *, uint32_t, bool),
 	struct snap b, a;
 
 	take_snap(&b);
-	fn(&dev.h, off, data, len, is_write);
-	fuzz_check_lock(&dev.vdev.lock, false);
+	fn(&pci.h, off, data, len, is_write);
+	fuzz_check_lock(&fake.vdev.lock, false);
 	/* What the device thread would do if the access kicked it. */
-	virtio_pci_resume_msix(&dev.vp);
+	virtio_pci_resume_msix(&pci.vp);
 	take_snap(&a);
 	check_change(&b, &a);
 }
@@ -465,7 +348,7 @@ static void cfg(uint32_t off, uint32_t len, uint32_t v, bool is_write,
 	if (cf8) {
 		uint32_t a = 0x80000000u | DEVFN << 8 | (off & 0xfc);
 
-		pci_cf8_access(&dev.h, 0, (uint8_t *)&a, 4, true);
+		pci_cf8_access(&pci.h, 0, (uint8_t *)&a, 4, true);
 		guest(pci_cf8_access, 4 + (off & 3), data, len, is_write);
 	} else {
 		guest(pci_ecam_access, DEVFN << 12 | off, data, len, is_write);
@@ -476,7 +359,7 @@ static void cfg(uint32_t off, uint32_t len, uint32_t v, bool is_write,
 static uint64_t bar_access(unsigned int bar, uint64_t off, uint64_t v,
 			   uint32_t len, bool is_write)
 {
-	uint64_t at = pci_cfg_get(&dev.vp.fn, PCI_BAR0 + 4 * bar, 4) + off;
+	uint64_t at = pci_cfg_get(&pci.vp.fn, PCI_BAR0 + 4 * bar, 4) + off;
 	uint8_t data[8];
 
 	memcpy(data, &v, 8);
@@ -628,7 +511,7 @@ static void do_driver_step(struct fuzz_cursor *c)
 static void do_queue_setup(struct fuzz_cursor *c)
 {
 	static const uint32_t sizes[8] = { 0, 1, 2, 8, 16, 16, 48, 32 };
-	uint32_t q = fuzz_take(c) % (NR_QUEUES + 1);
+	uint32_t q = fuzz_take(c) % (FAKE_NR_QUEUES + 1);
 	uint32_t size = sizes[fuzz_take(c) % 8];
 	uint8_t pl = fuzz_take(c);
 	uint64_t base = (pl & 3) * 0x800 + (pl & 0x10 ? IOVA_BASE : 0);
@@ -647,23 +530,23 @@ static void do_queue_setup(struct fuzz_cursor *c)
 /* A chain of two buffers, where the queue's rings are (as GPAs). */
 static void do_offer(struct fuzz_cursor *c)
 {
-	const struct virtqueue *vq = &dev.vdev.vqs[fuzz_take(c) % NR_QUEUES];
+	const struct virtqueue *vq = &fake.vdev.vqs[fuzz_take(c) % FAKE_NR_QUEUES];
 	uint8_t f = fuzz_take(c), len = fuzz_take(c);
 	uint64_t bias = vq->desc >= IOVA_BASE ? IOVA_BASE : 0;
 	unsigned int size = vq->size;
 	uint8_t *desc, *avail;
 	uint16_t idx, head;
 
-	if (!size || size > QUEUE_MAX)
+	if (!size || size > FAKE_QUEUE_MAX)
 		return;
-	desc = guest_mem_ptr(&mem, vq->desc - bias, 16ULL * size);
-	avail = guest_mem_ptr(&mem, vq->avail - bias, 4 + 2ULL * size);
+	desc = guest_mem_ptr(&fake.mem, vq->desc - bias, 16ULL * size);
+	avail = guest_mem_ptr(&fake.mem, vq->avail - bias, 4 + 2ULL * size);
 	if (!desc || !avail)
 		return;
 	head = f % size;
-	fuzz_put_desc(desc + 16 * head, DATA_AREA + bias + (f & 0x40 ? 0x400 : 0),
+	fuzz_put_desc(desc + 16 * head, FAKE_DATA_AREA + bias + (f & 0x40 ? 0x400 : 0),
 		 1 + len, VIRTQ_DESC_F_NEXT, (head + 1) % size);
-	fuzz_put_desc(desc + 16 * ((head + 1) % size), DATA_AREA + bias + 0x100,
+	fuzz_put_desc(desc + 16 * ((head + 1) % size), FAKE_DATA_AREA + bias + 0x100,
 		 1 + len, VIRTQ_DESC_F_WRITE, 0);
 	memcpy(&idx, avail + 2, 2);
 	memcpy(avail + 4 + 2 * (idx % size), &head, 2);
@@ -674,12 +557,12 @@ static void do_offer(struct fuzz_cursor *c)
 static void do_notify(struct fuzz_cursor *c)
 {
 	uint8_t s = fuzz_take(c);
-	unsigned int q = s % (NR_QUEUES + 1);
+	unsigned int q = s % (FAKE_NR_QUEUES + 1);
 
 	bar_access(0, VIRTIO_PCI_NOTIFY + 4 * q + (s & 0x80 ? 2 : 0), q,
 		   s & 0x40 ? 4 : 2, true);
-	fuzz_drain(notify_fd[0]);
-	fuzz_drain(notify_fd[1]);
+	fuzz_drain(fake.notify_fd[0]);
+	fuzz_drain(fake.notify_fd[1]);
 }
 
 static void do_msix_entry(struct fuzz_cursor *c)
@@ -701,12 +584,12 @@ static void do_msix_ctrl(struct fuzz_cursor *c)
 {
 	uint8_t f = fuzz_take(c);
 
-	cfg(dev.vp.cap_msix + 2, 2, (uint32_t)(f & 3) << 14, true, f & 4);
+	cfg(pci.vp.cap_msix + 2, 2, (uint32_t)(f & 3) << 14, true, f & 4);
 }
 
 static void do_window_cap(struct fuzz_cursor *c)
 {
-	uint8_t f = fuzz_take(c), w = dev.vp.cap_pci_cfg;
+	uint8_t f = fuzz_take(c), w = pci.vp.cap_pci_cfg;
 
 	cfg(w + 4, 1, f & 7, true, false);
 	cfg(w + 8, 4, value(c), true, false);
@@ -719,16 +602,16 @@ static void do_device_event(struct fuzz_cursor *c)
 	bool fail = fuzz_take(c) & 1;
 	struct snap b, a;
 
-	pthread_mutex_lock(&dev.vdev.lock);
+	pthread_mutex_lock(&fake.vdev.lock);
 	take_snap(&b);
 	if (fail) {
-		virtio_needs_reset(&dev.vdev, "fuzz");
+		virtio_needs_reset(&fake.vdev, "fuzz");
 	} else {
-		dev.vdev.config_generation++;
-		virtio_interrupt(&dev.vdev, VIRTIO_ISR_CONFIG);
+		fake.vdev.config_generation++;
+		virtio_interrupt(&fake.vdev, VIRTIO_ISR_CONFIG);
 	}
 	take_snap(&a);
-	pthread_mutex_unlock(&dev.vdev.lock);
+	pthread_mutex_unlock(&fake.vdev.lock);
 	check_change(&b, &a);
 	if (fail)
 		fuzz_assert(a.status & VIRTIO_STATUS_NEEDS_RESET);
