@@ -70,9 +70,11 @@ helpers=("$here"/src/*.c)
 helper_dirs=("$here"/src/*/)
 tests=("$here"/tests/*.sh)
 shopt -u nullglob
-# Every file the helpers are built from, in a fixed order.
+# Every file the helpers are built from, in a fixed order: theirs, and
+# the test device's interface they share with iovm.
 mapfile -t helper_sources < <(find "$here/src" -type f \( -name '*.c' -o -name '*.h' \) |
 	LC_ALL=C sort)
+helper_sources+=("$here/../kvm/testdev_abi.h")
 
 # The cache key: everything that ends up in the archive, and the versions of
 # what builds it (busybox itself, the compiler and C library of the helpers).

@@ -41,6 +41,7 @@
 #define DEVICE_MMIO_SIZE	0x10000000ULL
 #define PCI_ECAM_GPA		0xe0000000ULL	/* bus 0 only: 1 MiB */
 
+#include "testdev_abi.h"
 #include "arch_layout.h"
 
 /* A PCI function's endpoint ID behind the virtio-iommu: this + its BDF. */
@@ -321,13 +322,7 @@ void uart_exit(struct vm *vm);
 size_t uart_receive(struct uart *uart, const uint8_t *buf, size_t len);
 /* Readable when the receive FIFO drained after being full. */
 int uart_space_fd(struct uart *uart);
-/* The test device's registers, as offsets from its base (kvm/testdev.c). */
-#define TESTDEV_EXIT		1
-#define TESTDEV_MARK		2
-#define TESTDEV_REPORT		4
-#define TESTDEV_GATE		8
-#define TESTDEV_SIZE		12
-/* On @bus at @base: I/O port PORT_TESTDEV on x86, MMIO on arm64. */
+/* On @bus at @base (kvm/testdev_abi.h: where, and its registers). */
 int testdev_init(struct vm *vm, struct io_bus *bus, uint64_t base);
 void testdev_exit(struct vm *vm);
 int pvpanic_init(struct vm *vm, uint64_t base);

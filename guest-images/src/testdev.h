@@ -2,9 +2,9 @@
 /*
  * iovm's test device from inside the guest (iovm's kvm/testdev.c): on x86
  * the I/O ports 0x500-0x50b, reached with ioperm(); on arm64, which has no
- * I/O ports, a 4 KiB MMIO window at 0xe8001000 (iovm's
- * kvm/arm64/arch_layout.h), reached by mapping /dev/mem. Register offsets
- * are the same on both. Header-only: iovm-ctl and vfio-blk share it.
+ * I/O ports, a 4 KiB MMIO window at 0xe8001000, reached by mapping
+ * /dev/mem. Where it is and its registers come from iovm's own
+ * kvm/testdev_abi.h. Header-only: iovm-ctl and vfio-blk share it.
  */
 #ifndef IOVM_GUEST_TESTDEV_H
 #define IOVM_GUEST_TESTDEV_H
@@ -14,16 +14,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TESTDEV_EXIT	1	/* byte: iovm exits with it */
-#define TESTDEV_MARK	2	/* byte: iovm logs the time */
-#define TESTDEV_REPORT	4	/* 32-bit: the IOMMU report */
-#define TESTDEV_GATE	8	/* 32-bit: the IOMMU test gate */
-#define TESTDEV_SIZE	12
+#include "../../kvm/testdev_abi.h"
 
 #ifdef __x86_64__
 #include <sys/io.h>
 
-#define TESTDEV_PORT	0x500
+#define TESTDEV_PORT	TESTDEV_X86_PORT
 #define TESTDEV_WHERE	"I/O ports 0x500-0x50b"
 
 struct testdev { int unused; };
@@ -65,7 +61,7 @@ static inline uint32_t testdev_read32(struct testdev *t, unsigned int off)
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define TESTDEV_GPA	0xe8001000UL
+#define TESTDEV_GPA	TESTDEV_ARM64_GPA
 #define TESTDEV_WHERE	"MMIO 0xe8001000 through /dev/mem"
 
 struct testdev { volatile uint8_t *regs; };

@@ -8,7 +8,7 @@
 #define IOVM_KVM_ARCH_LAYOUT_H
 
 #define UART_GPA		0xe8000000ULL	/* a 16550, 4 KiB */
-#define TESTDEV_GPA		0xe8001000ULL	/* kvm/testdev.c, 4 KiB */
+#define TESTDEV_GPA		TESTDEV_ARM64_GPA	/* kvm/testdev_abi.h */
 #define GIC_DIST_GPA		0xf0000000ULL	/* 64 KiB */
 #define GIC_ITS_GPA		0xf0020000ULL	/* 128 KiB */
 #define GIC_REDIST_GPA		0xf0100000ULL	/* 128 KiB a vCPU, 255 at most */

@@ -30,7 +30,7 @@
 #define PORT_UART_COM1		0x3f8
 #define IRQ_UART_COM1		4
 #define PORT_I8042_CMD		0x64	/* write 0xfe: reset */
-#define PORT_TESTDEV		0x500	/* see kvm/testdev.c */
+#define PORT_TESTDEV		TESTDEV_X86_PORT	/* kvm/testdev_abi.h */
 #define PORT_TEST_EXIT		(PORT_TESTDEV + TESTDEV_EXIT)
 #define PORT_TEST_REPORT	(PORT_TESTDEV + TESTDEV_REPORT)
 #define PORT_TEST_GATE		(PORT_TESTDEV + TESTDEV_GATE)
