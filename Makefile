@@ -319,7 +319,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/iovm $(DESTDIR)$(MANDIR)/iovm.1
 
 clean:
-	rm -rf $(BUILD) iovm
+	rm -rf $(BUILD) $(IOVM)
 
 # make bench: the benchmark suite (bench/README.md). Timing stays out of
 # make check; this prints figures, references and ratios.
