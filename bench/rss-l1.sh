@@ -28,6 +28,16 @@ for i in 0 1 2 3 4 5 6 7; do
 	truncate -s 64M "$tmp/d$i.img"
 done
 
+# all_threads_sleep PID: every thread of PID is in state S (the state is
+# the field after the ")" that closes the thread's name in its stat).
+all_threads_sleep() {
+	local stat st
+	for stat in /proc/"$1"/task/*/stat; do
+		st=$(sed 's/.*) //' "$stat" 2>/dev/null) || return 1
+		[ "${st%% *}" = S ] || return 1
+	done
+}
+
 # rss_kib NDISKS: iovm's resident KiB outside guest RAM.
 rss_kib() {
 	local n=$1 name=bench-rss-$$-$1 args=() i kib t0
@@ -51,7 +61,17 @@ rss_kib() {
 		fi
 		sleep 0.1
 	done
-	sleep 0.5
+	# Then until every thread sleeps: the vCPUs halted in the kernel, the
+	# device threads waiting for work. Only then is the set-up all there.
+	until all_threads_sleep "$pid"; do
+		kill -0 "$pid" 2>/dev/null || break
+		if [ $((SECONDS - t0)) -ge 120 ]; then
+			echo "bench: rss: iovm with $n disks never went idle in 120 s" >&2
+			kill -9 "$pid"
+			return 1
+		fi
+		sleep 0.1
+	done
 	if ! kill -0 "$pid" 2>/dev/null; then
 		echo "bench: rss: iovm with $n disks did not run:" >&2
 		sed 's/^/bench:   /' "$tmp/log" >&2
