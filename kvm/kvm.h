@@ -65,6 +65,10 @@ struct guest_mem {
 	uint64_t low_size;	/* bytes of RAM below MMIO_HOLE_START */
 };
 
+/*
+ * Map @size bytes of guest RAM, at a host address aligned to 2 MiB (so that
+ * KVM can give the guest large pages, below the hole and above it).
+ */
 int guest_mem_init(struct guest_mem *mem, uint64_t size);
 void guest_mem_free(struct guest_mem *mem);
 /* Wrap an existing buffer (tests, benchmarks): no mapping of our own. */

@@ -57,12 +57,27 @@ int arch_vm_init_devices(struct vm *vm)
 	return err;
 }
 
+/*
+ * With ttyS0 as the console, an early console on the same port: Linux then
+ * registers ttyS0 without replaying its log (it clears CON_PRINTBUFFER when
+ * a boot console was there). Without it, ttyS0 prints the whole log when
+ * the legacy 8250 driver registers it, and again when of_serial (device
+ * tree) or 8250_pnp (ACPI) takes the port over and registers it anew: every
+ * line of the boot log twice, a character at a time through port exits.
+ * Not with the virtio console, which would miss what the early one printed.
+ */
+#define EARLYCON_CMDLINE	"earlycon=uart8250,io,0x%x"
+
 char *arch_cmdline(const struct vm *vm, bool pci)
 {
 	const char *no_pci = pci ? "" : " " NO_PCI_CMDLINE;
+	char earlycon[48] = "";
 	char *s;
 
-	if (asprintf(&s, "%s%s", DEFAULT_CMDLINE, no_pci) < 0)
+	if (vm->cfg->console == CONSOLE_SERIAL)
+		snprintf(earlycon, sizeof(earlycon), " " EARLYCON_CMDLINE,
+			 PORT_UART_COM1);
+	if (asprintf(&s, "%s%s%s", DEFAULT_CMDLINE, earlycon, no_pci) < 0)
 		return NULL;
 	return s;
 }

@@ -190,7 +190,12 @@ case_boot() {
 	grep -q 'IOVM-TEST-RESULT: boot rc=0' "$last_log" ||
 		{ not_ok "boot: no verdict from the guest"
 		  tail -n 30 "$last_log" | sed 's/^/#   /'; return; }
-	local mark uptime
+	local mark uptime banners
+	# The kernel's log once: it is printed again when of_serial takes
+	# ttyS0 over unless an early console was there (kvm/x86/arch.c).
+	banners=$(grep -c 'Linux version' "$last_log")
+	[ "$banners" -eq 1 ] ||
+		{ not_ok "boot: the kernel's log reached the console $banners times, expected once"; return; }
 	mark=$(sed -n 's/.*guest mark after \([0-9]*\) ms.*/\1/p' "$last_log")
 	uptime=$(sed -n 's/.*init reached, uptime \([0-9.]*\) s.*/\1/p' "$last_log")
 	ok "boot: bzImage, 2 vCPUs, DT CPUs and IO-APIC seen; init after ${mark:-?} ms (guest uptime ${uptime:-?} s)"

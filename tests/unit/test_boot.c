@@ -17,6 +17,7 @@
 
 #include "../../kvm/x86/boot.h"
 #include "../../kvm/x86/acpi.h"
+#include "../../kvm/arch.h"
 
 #define RAM_SIZE	(64ULL << 20)
 
@@ -453,6 +454,29 @@ static void test_page_tables_identity_4g(void **state)
 	assert_int_equal(translate(f->ram, SZ_4G), ~0ULL);
 }
 
+/*
+ * With the console on ttyS0, an early console on COM1, so that Linux does
+ * not print its log again when a driver takes the port over; not with the
+ * virtio console.
+ */
+static void test_cmdline_earlycon(void **state)
+{
+	struct vm_config cfg = { .console = CONSOLE_SERIAL };
+	struct vm vm = { .cfg = &cfg };
+	char *s = arch_cmdline(&vm, false);
+
+	assert_non_null(s);
+	assert_non_null(strstr(s, " earlycon=uart8250,io,0x3f8 "));
+	assert_non_null(strstr(s, "pci=off"));
+	free(s);
+	cfg.console = CONSOLE_VIRTIO;
+	s = arch_cmdline(&vm, true);
+	assert_non_null(s);
+	assert_null(strstr(s, "earlycon"));
+	assert_null(strstr(s, "pci=off"));
+	free(s);
+}
+
 static void test_entry_state(void **state)
 {
 	struct kvm_sregs s;
@@ -508,6 +532,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_boot_params_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_tables_identity_4g, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_entry_state, setup, teardown),
+		cmocka_unit_test(test_cmdline_earlycon),
 	};
 
 	return cmocka_run_group_tests_name("boot", tests, NULL, NULL);
