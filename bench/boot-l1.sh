@@ -46,6 +46,11 @@ boot_once() {
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ "$SECONDS" -ge "$deadline" ]; then
 			echo "bench: guest: $vmm still running after $limit s: killed" >&2
+			# Where each thread was, for a VMM that hangs.
+			if command -v gdb >/dev/null; then
+				gdb -p "$pid" -batch -ex 'thread apply all bt' 2>&1 |
+					grep '^#\|^Thread' | sed 's/^/bench:   stack: /' >&2
+			fi
 			kill -KILL "$pid" 2>/dev/null
 			rc=124
 			break
