@@ -7,6 +7,8 @@
 #                   GUEST=stock: on Debian's unmodified 6.12 kernel
 #   make demo-vfio  a guest program drives a disk through VFIO, fenced by
 #                   the virtio-iommu; GUEST=stock: Debian's 6.12, vfio-pci
+#                   GUEST_KERNEL=6.12 (demo, demo-vfio, guest-tests): the
+#                   project's x86 guest kernel built from Linux 6.12, not 6.1
 #   make check      the whole test suite: unit tests, sanitizer build,
 #                   fuzzing, command-line errors, guest-boot integration
 #                   tests
@@ -251,7 +253,7 @@ cli-tests: iovm
 	@tests/cli/dtb-arm64.sh $(ARM64_IOVM)
 
 guest-tests: iovm
-	@tests/guest/run-all.sh
+	@GUEST_KERNEL=$(GUEST_KERNEL) tests/guest/run-all.sh
 
 # The arm64 guest cases (tests/guest/suite.sh with IOVM_ARCH=arm64): each
 # guest booted by the arm64 iovm in the arm64 harness.
@@ -273,7 +275,7 @@ ifeq ($(ARCH),arm64)
 	@ARM64_IOVM=$(ARM64_IOVM) GUEST=$(GUEST) scripts/demo arm64
 else
 	@$(MAKE) --no-print-directory iovm
-	@scripts/demo $(or $(GUEST),main)
+	@GUEST_KERNEL=$(GUEST_KERNEL) scripts/demo $(or $(GUEST),main)
 endif
 
 demo-vfio: deps
@@ -282,7 +284,7 @@ ifeq ($(ARCH),arm64)
 	@ARM64_IOVM=$(ARM64_IOVM) scripts/demo vfio-arm64
 else
 	@$(MAKE) --no-print-directory iovm
-	@scripts/demo $(if $(filter stock,$(GUEST)),vfio-stock,vfio)
+	@GUEST_KERNEL=$(GUEST_KERNEL) scripts/demo $(if $(filter stock,$(GUEST)),vfio-stock,vfio)
 endif
 
 # make stress: the IOMMU's races and the hostile suite, repeated for

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Build an iovm guest kernel from Debian's Linux source packages.
 #
-# usage: guest-images/build-kernel.sh [x86_64|arm64]   (default x86_64)
-#   x86_64  linux-source-6.1, `make tinyconfig` + kernel.config and the
-#           x86 patches below: the DT-only x86 guest
+# usage: [GUEST_KERNEL=6.1|6.12] guest-images/build-kernel.sh [x86_64|arm64]
+#   x86_64  linux-source-$GUEST_KERNEL (default 6.1), `make tinyconfig` +
+#           kernel.config and the x86 patches below: the DT-only x86 guest
 #   arm64   linux-source-6.12, `make allnoconfig` + kernel-arm64.config,
 #           built with Debian's cross compiler (gcc-aarch64-linux-gnu); no
 #           patch
 #
-# Result: ${IOVM_CACHE:-$HOME/.cache/iovm}/kernel-<hash>/ (x86_64) or
-# kernel-arm64-<hash>/ holding
+# Result: ${IOVM_CACHE:-$HOME/.cache/iovm}/kernel-<hash>/ (x86_64, 6.1),
+# kernel-6.12-<hash>/ (x86_64, 6.12) or kernel-arm64-<hash>/ holding
 #   bzImage        x86_64: the boot-protocol image
 #   vmlinux        x86_64: the ELF kernel (iovm loads both kinds)
 #   Image          arm64: the image of the arm64 boot protocol
@@ -42,10 +42,26 @@ unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL KBUILD_OUTPUT KCONFIG_CONFIG \
 arch=${1:-x86_64}
 case $arch in
 x86_64)
-	pkg=linux-source-6.1
+	# Each patch's header says why that version still needs it.
+	case ${GUEST_KERNEL:-6.1} in
+	6.1)
+		patches=("$here/x86-of-early-flattree.patch"
+			"$here/vfio-platform-reset-required.patch")
+		entry=kernel
+		;;
+	6.12)
+		# 6.12's vfio-platform has the reset_required fix already.
+		patches=("$here/x86-of-early-flattree-6.12.patch")
+		entry=kernel-6.12
+		;;
+	*)
+		die "GUEST_KERNEL must be 6.1 or 6.12 (the x86 guest's Linux" \
+			"series); got '$GUEST_KERNEL'"
+		;;
+	esac
+	patches+=("$here/x86-mpparse-optional.patch" "$here/x86-of-irq-trigger-type.patch")
+	pkg=linux-source-${GUEST_KERNEL:-6.1}
 	fragment=$here/kernel.config
-	patches=("$here/x86-of-early-flattree.patch" "$here/x86-mpparse-optional.patch"
-		"$here/vfio-platform-reset-required.patch" "$here/x86-of-irq-trigger-type.patch")
 	base=tinyconfig
 	# ARCH=x86_64 hides the 64BIT question, so tinyconfig starts from a
 	# 64-bit base instead of answering "no" to it.
@@ -53,7 +69,6 @@ x86_64)
 	cc=gcc
 	image=arch/x86/boot/bzImage
 	keep=(vmlinux)
-	entry=kernel
 	;;
 arm64)
 	# 6.12 rather than 6.1: its vfio-platform accepts a device without a

@@ -4,6 +4,10 @@
 #
 # usage: tests/guest/run-all.sh [CASE...]    (cases: see suite.sh)
 #        IOVM_ARCH=arm64 tests/guest/run-all.sh [CASE...]   (the arm64 cases)
+#        GUEST_KERNEL=6.12 tests/guest/run-all.sh [CASE...]
+#            the x86 cases that boot the project's kernel (dt-kernel) boot
+#            it built from Linux 6.12 instead of 6.1; build-kernel.sh reads
+#            GUEST_KERNEL (not in make check: a second cold kernel build)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd -P)
