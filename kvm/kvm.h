@@ -177,6 +177,8 @@ struct vcpu {
 	size_t run_size;
 	pthread_t thread;
 	bool started;
+	/* enum vcpu_where: what the thread does, for a stop that lingers. */
+	atomic_int where;
 };
 
 struct uart;
@@ -272,6 +274,8 @@ struct vm {
 	/* Shutdown: the first writer of exit_status wins; exit_efd wakes main. */
 	atomic_bool stopping;
 	int exit_status;
+	/* How long vm_stop() waits for a vCPU before it names it (ms). */
+	unsigned int stop_warn_ms;
 	int exit_efd;
 };
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../log.h"
@@ -137,6 +138,7 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->vm;
 	sigset_t kick;
+	int ret;
 
 	sigemptyset(&kick);
 	sigaddset(&kick, VCPU_KICK_SIGNAL);
@@ -149,17 +151,24 @@ static void *vcpu_thread(void *arg)
 
 	while (!atomic_load(&vm->stopping)) {
 		if (atomic_load(&vm->paused)) {
+			atomic_store(&vcpu->where, VCPU_PARKED);
 			vm_vcpu_park(vm);
+			atomic_store(&vcpu->where, VCPU_OUTSIDE);
 			continue;
 		}
-		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+		atomic_store(&vcpu->where, VCPU_IN_RUN);
+		ret = ioctl(vcpu->fd, KVM_RUN, 0);
+		atomic_store(&vcpu->where, VCPU_IN_EXIT);
+		if (ret < 0) {
 			if (errno == EINTR) {
 				/*
-				 * KVM leaves the kick pending (it is blocked
-				 * again once KVM_RUN returns): take it, or
-				 * every later KVM_RUN would return at once.
+				 * KVM leaves the kicks pending (blocked again
+				 * once KVM_RUN returns): take them all, or
+				 * later KVM_RUNs would return at once.
 				 */
-				sigtimedwait(&kick, NULL, &(struct timespec){ 0 });
+				while (sigtimedwait(&kick, NULL,
+						    &(struct timespec){ 0 }) > 0)
+					;
 				continue;
 			}
 			if (errno == EAGAIN)
@@ -171,6 +180,7 @@ static void *vcpu_thread(void *arg)
 		if (!vcpu_handle_exit(vcpu))
 			break;
 	}
+	atomic_store(&vcpu->where, VCPU_OUTSIDE);
 	return NULL;
 }
 
@@ -191,9 +201,63 @@ void vcpu_kick(struct vcpu *vcpu)
 		pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
 }
 
-void vcpu_join(struct vcpu *vcpu)
+int vcpu_join_timed(struct vcpu *vcpu, unsigned int ms)
 {
-	if (vcpu->started)
-		pthread_join(vcpu->thread, NULL);
+	struct timespec until;
+	int err;
+
+	if (!vcpu->started)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	err = pthread_timedjoin_np(vcpu->thread, NULL, &until);
+	if (err)
+		return -err;
 	vcpu->started = false;
+	return 0;
+}
+
+/*
+ * Read while the thread may still change it: good enough for a log line
+ * about a thread that has stopped moving, which is when it is asked for.
+ */
+static void vcpu_exit_words(struct vcpu *vcpu, char *buf, size_t len)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (!run)
+		snprintf(buf, len, "handling a KVM exit");
+	else if (run->exit_reason == KVM_EXIT_MMIO)
+		snprintf(buf, len, "handling an MMIO %s at 0x%llx",
+			 run->mmio.is_write ? "write" : "read",
+			 (unsigned long long)run->mmio.phys_addr);
+	else if (run->exit_reason == KVM_EXIT_IO)
+		snprintf(buf, len, "handling port I/O (%s) at 0x%x",
+			 run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+			 run->io.port);
+	else
+		snprintf(buf, len, "handling KVM exit %u", run->exit_reason);
+}
+
+void vcpu_where(struct vcpu *vcpu, char *buf, size_t len)
+{
+	switch (atomic_load(&vcpu->where)) {
+	case VCPU_IN_RUN:
+		snprintf(buf, len, "in KVM_RUN (the kick did not end it)");
+		break;
+	case VCPU_IN_EXIT:
+		vcpu_exit_words(vcpu, buf, len);
+		break;
+	case VCPU_PARKED:
+		snprintf(buf, len, "parked by a pause");
+		break;
+	default:
+		snprintf(buf, len, "between two runs of the guest");
+		break;
+	}
 }

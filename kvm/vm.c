@@ -22,6 +22,10 @@
 /* xAPIC IDs and CPUID's 8-bit logical processor count. */
 #define IOVM_MAX_VCPUS		255
 
+/* vm_stop(): how often it kicks a vCPU that has not stopped; when it names it */
+#define VM_STOP_REKICK_MS	100
+#define VM_STOP_WARN_MS		5000
+
 const char *kvm_device_path(void)
 {
 	const char *dev = getenv("IOVM_KVM_DEVICE");
@@ -244,6 +248,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	vm->nr_cpus = cfg->nr_cpus;
 	vm->next_mmio = DEVICE_MMIO_BASE;
 	vm->next_irq = FIRST_DEVICE_IRQ;
+	vm->stop_warn_ms = VM_STOP_WARN_MS;
 	vm->exit_efd = eventfd(0, EFD_CLOEXEC);
 	pthread_mutex_init(&vm->park_lock, NULL);
 	pthread_cond_init(&vm->park_cond, NULL);
@@ -376,6 +381,30 @@ int vm_resume(struct vm *vm)
 	return 0;
 }
 
+/*
+ * Wait for @vcpu's thread, kicking it again every VM_STOP_REKICK_MS, as a
+ * kick that came to nothing would otherwise keep iovm from exiting without
+ * a word. One that has not stopped after vm->stop_warn_ms is named, with
+ * what it was doing, once; then the wait goes on (a second SIGINT or
+ * SIGTERM forces the exit).
+ */
+static void vm_join_vcpu(struct vm *vm, struct vcpu *vcpu)
+{
+	unsigned int waited = 0;
+	char where[96];
+
+	while (vcpu_join_timed(vcpu, VM_STOP_REKICK_MS)) {
+		vcpu_kick(vcpu);
+		waited += VM_STOP_REKICK_MS;
+		if (waited < vm->stop_warn_ms ||
+		    waited - VM_STOP_REKICK_MS >= vm->stop_warn_ms)
+			continue;
+		vcpu_where(vcpu, where, sizeof(where));
+		pr_warn("vcpu%u has not stopped %.1f s after the guest's stop: %s; kicking it every %d ms",
+			vcpu->id, waited / 1000.0, where, VM_STOP_REKICK_MS);
+	}
+}
+
 int vm_stop(struct vm *vm)
 {
 	unsigned int i;
@@ -388,7 +417,7 @@ int vm_stop(struct vm *vm)
 	for (i = 0; i < vm->nr_cpus && vm->vcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
 	for (i = 0; i < vm->nr_cpus && vm->vcpus; i++)
-		vcpu_join(&vm->vcpus[i]);
+		vm_join_vcpu(vm, &vm->vcpus[i]);
 	/* No vCPU runs now: device threads can stop without a late kick. */
 	for (i = vm->nr_devices; i-- > 0;)
 		if (vm->devices[i].stop)
