@@ -293,9 +293,14 @@ static void blk_reap(struct blk_dev *b, bool complete)
 	int n, i;
 
 	while (b->inflight) {
-		/* On reset, wait for everything: no late writes to the guest. */
+		/*
+		 * On reset, wait for everything: no late writes to the guest.
+		 * At most 64 at a time: a minimum above the maximum is EINVAL,
+		 * which would end the wait with requests still in flight.
+		 */
 		if (!complete)
-			n = io_getevents(b->aio, b->inflight, 64, ev, NULL);
+			n = io_getevents(b->aio, b->inflight < 64 ? b->inflight : 64,
+					 64, ev, NULL);
 		else if ((n = aio_ring_reap(b->aio, ev, 64)) == -ENOSYS)
 			n = io_getevents(b->aio, 0, 64, ev, &zero);
 		if (n == -EINTR)
