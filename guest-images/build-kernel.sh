@@ -52,7 +52,7 @@ x86_64)
 	6.12)
 		# 6.12's vfio-platform has the reset_required fix already.
 		patches=("$here/x86-of-early-flattree-6.12.patch")
-		patches+=("$here/vfio-platform-iounmap-unmapped-6.12.patch") # unkeyed
+		patches+=("$here/vfio-platform-iounmap-unmapped-6.12.patch")
 		entry=kernel-6.12
 		;;
 	*)
@@ -100,12 +100,6 @@ version=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) ||
 	die "Debian package $pkg is not installed (apt-get install $pkg)"
 [ -r "$tarball" ] || die "$tarball is missing; reinstall $pkg"
 
-# Lines that end in "# unkeyed" stay out of the key. Each adds a patch to # unkeyed
-# one version's list; that version's key covers the patch by name and # unkeyed
-# content, and the others' keys (6.1's, make check's) stay as they were. # unkeyed
-keyed=$(mktemp -d) # unkeyed
-grep -v '# unkeyed$' "$self" >"$keyed/${self##*/}" # unkeyed
-self=$keyed/${self##*/} # unkeyed
 # The cache key: the source version and every file that shapes the build.
 hash=$(
 	{
@@ -117,7 +111,6 @@ hash=$(
 		done
 	} | sha256sum | cut -c1-16
 )
-rm -r "$keyed" # unkeyed
 
 cache=${IOVM_CACHE:-$HOME/.cache/iovm}
 mkdir -p "$cache"
