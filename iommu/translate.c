@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../clock.h"
 #include "../log.h"
 #include "../virtio/dma.h"
 #include "state.h"
@@ -488,14 +489,8 @@ void viommu_gate(void *opaque)
 	if (atomic_load_explicit(&s->gate, memory_order_relaxed) != ep->id)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	clock_gettime(CLOCK_REALTIME, &until);
+	until = deadline_after_ms(s->gate_ms);
 	pthread_mutex_lock(&s->hold_lock);
-	until.tv_sec += s->gate_ms / 1000;
-	until.tv_nsec += (long)(s->gate_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
 	/* wait_for() announces itself under the lock, then wakes us. */
 	while (!atomic_load(&s->hold_waiters) &&
 	       pthread_cond_timedwait(&s->hold_cond, &s->hold_lock,

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../clock.h"
 #include "../log.h"
 #include "arch.h"
 #include "vcpu.h"
@@ -208,13 +209,7 @@ int vcpu_join_timed(struct vcpu *vcpu, unsigned int ms)
 
 	if (!vcpu->started)
 		return 0;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	until = deadline_after_ms(ms);
 	err = pthread_timedjoin_np(vcpu->thread, NULL, &until);
 	if (err)
 		return -err;
