@@ -289,20 +289,21 @@ static void blk_submit(struct blk_dev *b, int n)
 static void blk_reap(struct blk_dev *b, bool complete)
 {
 	struct io_event ev[64];
+	const int max = sizeof(ev) / sizeof(ev[0]);
 	struct timespec zero = { 0, 0 };
 	int n, i;
 
 	while (b->inflight) {
 		/*
 		 * On reset, wait for everything: no late writes to the guest.
-		 * At most 64 at a time: a minimum above the maximum is EINVAL,
+		 * At most max at a time: a minimum above the maximum is EINVAL,
 		 * which would end the wait with requests still in flight.
 		 */
 		if (!complete)
-			n = io_getevents(b->aio, b->inflight < 64 ? b->inflight : 64,
-					 64, ev, NULL);
-		else if ((n = aio_ring_reap(b->aio, ev, 64)) == -ENOSYS)
-			n = io_getevents(b->aio, 0, 64, ev, &zero);
+			n = io_getevents(b->aio, b->inflight < (unsigned int)max ? b->inflight : max,
+					 max, ev, NULL);
+		else if ((n = aio_ring_reap(b->aio, ev, max)) == -ENOSYS)
+			n = io_getevents(b->aio, 0, max, ev, &zero);
 		if (n == -EINTR)
 			continue;
 		if (n <= 0)
